@@ -1,0 +1,71 @@
+package dev.berth.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Bytes at slash-separated paths in a shared store: everything Berth keeps lives behind this interface.
+ * Implementations know nothing of registries; every method streams and none holds an object whole in
+ * memory except {@link #readVersioned}, which is meant for small records (links, upload state).
+ * Failures of the store itself surface as {@link StorageException}.
+ */
+public interface StorageDriver {
+
+    /** A short name for logs, metrics and health details ("filesystem", "azure"). */
+    String name();
+
+    /** Size and modification time of the object at {@code path}, or empty when there is none. */
+    Optional<ObjectInfo> stat(String path);
+
+    /** The object's bytes from {@code offset} on; throws {@link ObjectNotFoundException} when absent. */
+    InputStream read(String path, long offset);
+
+    /**
+     * Streams {@code content} into the object at {@code path}, replacing any previous one; readers see
+     * either the old object or the whole new one, never a part. Returns the number of bytes written.
+     */
+    long write(String path, InputStream content);
+
+    /** A small object's content with its version tag, or empty when there is none. */
+    Optional<VersionedObject> readVersioned(String path);
+
+    /**
+     * Writes a small object only if the stored one still has {@code expectedVersion} ({@code null}: only if
+     * none exists yet). Returns the new version; throws {@link VersionConflictException} when another
+     * writer got there first, leaving that writer's object in place.
+     */
+    String writeIfVersion(String path, byte[] content, String expectedVersion);
+
+    /** Names of the direct children of the folder {@code path}, sorted; empty when there is none. */
+    List<String> list(String path);
+
+    /**
+     * Makes {@code target} the concatenation of {@code sources}, in order, without passing the bytes through
+     * this process where the store allows it; the sources are left as they are.
+     */
+    void concatenate(List<String> sources, String target);
+
+    /** Deletes the object or the whole folder at {@code path}; nothing happens when there is none. */
+    void delete(String path);
+
+    default void writeBytes(String path, byte[] content) {
+        write(path, new ByteArrayInputStream(content));
+    }
+
+    default Optional<byte[]> readBytes(String path) {
+        return readVersioned(path).map(VersionedObject::content);
+    }
+
+    /** Reads a whole object that is known to be small enough to hold. */
+    default byte[] readAll(String path) {
+        try (InputStream in = read(path, 0)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new StorageException("reading " + path + " failed", new UncheckedIOException(e));
+        }
+    }
+}
