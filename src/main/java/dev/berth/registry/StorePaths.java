@@ -1,0 +1,83 @@
+package dev.berth.registry;
+
+/**
+ * Where each piece of registry data lives in the store: CNCF Distribution's layout, so that Berth and
+ * {@code registry:2} (and Distribution's garbage collector) can work on the same store.
+ */
+public final class StorePaths {
+
+    private static final String ROOT = "docker/registry/v2";
+    public static final String REPOSITORIES = ROOT + "/repositories";
+
+    private StorePaths() {
+    }
+
+    public static String blobData(Digest digest) {
+        return ROOT + "/blobs/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data";
+    }
+
+    public static String repository(RepositoryName repository) {
+        return REPOSITORIES + "/" + repository.value();
+    }
+
+    public static String layer(RepositoryName repository, Digest digest) {
+        return repository(repository) + "/_layers/" + digest.algorithm() + "/" + digest.hex();
+    }
+
+    public static String layerLink(RepositoryName repository, Digest digest) {
+        return layer(repository, digest) + "/link";
+    }
+
+    public static String manifestRevision(RepositoryName repository, Digest digest) {
+        return repository(repository) + "/_manifests/revisions/" + digest.algorithm() + "/" + digest.hex();
+    }
+
+    public static String manifestRevisionLink(RepositoryName repository, Digest digest) {
+        return manifestRevision(repository, digest) + "/link";
+    }
+
+    public static String tags(RepositoryName repository) {
+        return repository(repository) + "/_manifests/tags";
+    }
+
+    public static String tag(RepositoryName repository, String tag) {
+        return tags(repository) + "/" + tag;
+    }
+
+    public static String tagCurrentLink(RepositoryName repository, String tag) {
+        return tag(repository, tag) + "/current/link";
+    }
+
+    public static String tagIndexLink(RepositoryName repository, String tag, Digest digest) {
+        return tag(repository, tag) + "/index/" + digest.algorithm() + "/" + digest.hex() + "/link";
+    }
+
+    /** Berth's addition: one link per manifest whose {@code subject} is the given manifest. */
+    public static String referrers(RepositoryName repository, Digest subject) {
+        return repository(repository) + "/_manifests/referrers/" + subject.algorithm() + "/" + subject.hex();
+    }
+
+    public static String referrer(RepositoryName repository, Digest subject, Digest referrer) {
+        return referrers(repository, subject) + "/" + referrer.algorithm() + "/" + referrer.hex();
+    }
+
+    public static String referrerLink(RepositoryName repository, Digest subject, Digest referrer) {
+        return referrer(repository, subject, referrer) + "/link";
+    }
+
+    public static String upload(RepositoryName repository, String uploadId) {
+        return repository(repository) + "/_uploads/" + uploadId;
+    }
+
+    public static String uploadStartedAt(RepositoryName repository, String uploadId) {
+        return upload(repository, uploadId) + "/startedat";
+    }
+
+    public static String uploadState(RepositoryName repository, String uploadId) {
+        return upload(repository, uploadId) + "/state.json";
+    }
+
+    public static String uploadPart(RepositoryName repository, String uploadId, String part) {
+        return upload(repository, uploadId) + "/parts/" + part;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.berth.registry.blob;
+
+import dev.berth.registry.Digest;
+import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
+import dev.berth.registry.RepositoryName;
+import dev.berth.registry.StorePaths;
+import dev.berth.storage.StorageDriver;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.springframework.stereotype.Service;
+
+/**
+ * Blobs are stored once by digest and made visible to a repository by a link, as in Distribution: a
+ * repository can read a blob only once it was pushed (or mounted) there.
+ */
+@Service
+public class BlobService {
+
+    private final StorageDriver store;
+
+    public BlobService(StorageDriver store) {
+        this.store = store;
+    }
+
+    /** The blob as {@code repository} sees it, or empty when it is not linked there or its data is gone. */
+    public Optional<BlobInfo> find(RepositoryName repository, Digest digest) {
+        if (!isLinked(repository, digest)) {
+            return Optional.empty();
+        }
+        return findStored(digest);
+    }
+
+    public BlobInfo require(RepositoryName repository, Digest digest) {
+        return find(repository, digest).orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UNKNOWN,
+                "blob " + digest + " is not known in repository " + repository, digest.toString()));
+    }
+
+    /** The blob's data in the shared blob store, whichever repositories link it. */
+    public Optional<BlobInfo> findStored(Digest digest) {
+        return store.stat(StorePaths.blobData(digest)).map(info -> new BlobInfo(digest, info.size()));
+    }
+
+    public InputStream open(Digest digest, long offset) {
+        return store.read(StorePaths.blobData(digest), offset);
+    }
+
+    public boolean isLinked(RepositoryName repository, Digest digest) {
+        return store.stat(StorePaths.layerLink(repository, digest)).isPresent();
+    }
+
+    public void link(RepositoryName repository, Digest digest) {
+        store.writeBytes(StorePaths.layerLink(repository, digest), digest.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Removes the blob from the repository; the data stays for other repositories (and garbage collection). */
+    public void delete(RepositoryName repository, Digest digest) {
+        if (!isLinked(repository, digest)) {
+            throw new RegistryException(ErrorCode.BLOB_UNKNOWN,
+                    "blob " + digest + " is not known in repository " + repository, digest.toString());
+        }
+        store.delete(StorePaths.layer(repository, digest));
+    }
+
+    /**
+     * Links a blob of {@code source} into {@code target} without any upload, when {@code source} has it.
+     * Returns empty when it does not, so the caller falls back to an ordinary upload.
+     */
+    public Optional<BlobInfo> mount(RepositoryName target, RepositoryName source, Digest digest) {
+        Optional<BlobInfo> blob = find(source, digest);
+        blob.ifPresent(found -> link(target, digest));
+        return blob;
+    }
+}

@@ -1,0 +1,7 @@
+package dev.berth.registry.manifest;
+
+import dev.berth.registry.Digest;
+
+/** The outcome of a manifest push: its digest and, for an artifact, the digest of its subject (or null). */
+public record PushedManifest(Digest digest, Digest subject) {
+}
