@@ -1,0 +1,73 @@
+package dev.berth.api;
+
+import dev.berth.registry.Digest;
+import dev.berth.registry.blob.BlobInfo;
+import dev.berth.registry.blob.BlobService;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.springframework.stereotype.Component;
+
+/** {@code /v2/<name>/blobs/<digest>}: read (whole or one range) and delete. */
+@Component
+class BlobEndpoint {
+
+    private static final int COPY_BUFFER = 256 * 1024;
+
+    private final BlobService blobs;
+
+    BlobEndpoint(BlobService blobs) {
+        this.blobs = blobs;
+    }
+
+    void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
+            throws IOException {
+        Digest digest = Digest.parse(route.reference());
+        BlobInfo blob = blobs.require(route.name(), digest);
+        ByteRange range = ByteRange.parse(request.getHeader("Range"), blob.size());
+        response.setHeader("Docker-Content-Digest", digest.toString());
+        response.setHeader("ETag", "\"" + digest + "\"");
+        response.setHeader("Accept-Ranges", "bytes");
+        // Content addressed: the bytes behind a digest never change.
+        response.setHeader("Cache-Control", "max-age=31536000");
+        response.setContentType("application/octet-stream");
+        long start = 0;
+        long length = blob.size();
+        if (range != null) {
+            response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
+            response.setHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + blob.size());
+            start = range.start();
+            length = range.length();
+        } else {
+            response.setStatus(HttpServletResponse.SC_OK);
+        }
+        response.setContentLengthLong(length);
+        if (headOnly || length == 0) {
+            return;
+        }
+        try (InputStream in = blobs.open(digest, start)) {
+            copy(in, response.getOutputStream(), length);
+        }
+    }
+
+    void delete(RegistryRoute route, HttpServletResponse response) {
+        blobs.delete(route.name(), Digest.parse(route.reference()));
+        response.setStatus(HttpServletResponse.SC_ACCEPTED);
+        response.setContentLength(0);
+    }
+
+    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
+        byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, length)];
+        long remaining = length;
+        while (remaining > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+            if (n < 0) {
+                throw new IOException("blob ended " + remaining + " bytes early");
+            }
+            out.write(buffer, 0, n);
+            remaining -= n;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.berth.api;
+
+import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
+import dev.berth.registry.upload.UploadOutOfOrderException;
+import dev.berth.storage.StorageException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns every failure into the spec's JSON error body with the right status. The body is written by hand
+ * because a client's Accept header (say, a manifest type) must not stop it from reading the error.
+ */
+@RestControllerAdvice
+class OciErrorHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(OciErrorHandler.class);
+
+    private final JsonMapper json;
+
+    OciErrorHandler(JsonMapper json) {
+        this.json = json;
+    }
+
+    @ExceptionHandler(RegistryException.class)
+    void registryError(RegistryException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        if (e instanceof UploadOutOfOrderException outOfOrder) {
+            UploadEndpoint.writeUploadHeaders(response, outOfOrder.status());
+        } else if (e instanceof RangeNotSatisfiableException range) {
+            response.setHeader("Content-Range", "bytes */" + range.size());
+        } else if (e instanceof MethodNotAllowedException notAllowed) {
+            response.setHeader("Allow", notAllowed.allowHeader());
+        }
+        log.debug("{} {} -> {} {}", request.getMethod(), request.getRequestURI(), e.code(), e.getMessage());
+        write(response, e.code(), e.getMessage(), e.detail(), request);
+    }
+
+    @ExceptionHandler(StorageException.class)
+    void storageError(StorageException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        log.warn("{} {} failed in the store: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        response.setHeader("Retry-After", "1");
+        write(response, ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.message(), null, request);
+    }
+
+    @ExceptionHandler(Exception.class)
+    void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            // Mid-stream (a client that went away while reading): there is nobody left to answer.
+            log.debug("{} {} ended early: {}", request.getMethod(), request.getRequestURI(), e.toString());
+            return;
+        }
+        log.error("{} {} failed unexpectedly", request.getMethod(), request.getRequestURI(), e);
+        response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+        writeBody(response, "UNKNOWN", "internal error; the registry's log has the details", null, request);
+    }
+
+    private void write(HttpServletResponse response, ErrorCode code, String message, Object detail,
+            HttpServletRequest request) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        response.setStatus(code.status());
+        writeBody(response, code.code(), message, detail, request);
+    }
+
+    private void writeBody(HttpServletResponse response, String code, String message, Object detail,
+            HttpServletRequest request) throws IOException {
+        byte[] body = json.writeValueAsBytes(ErrorBody.of(code, message, detail));
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        if (!"HEAD".equals(request.getMethod())) {
+            response.getOutputStream().write(body);
+        }
+    }
+}

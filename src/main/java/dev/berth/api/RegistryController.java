@@ -1,0 +1,100 @@
+package dev.berth.api;
+
+import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The single entry of the {@code /v2} API: finds the route (repository names contain slashes, which Spring's
+ * path patterns cannot capture mid-path) and hands the request to that route's endpoint.
+ */
+@RestController
+public class RegistryController {
+
+    /** Request attribute holding the parsed {@link RegistryRoute}, for error handling and metrics. */
+    public static final String ROUTE_ATTRIBUTE = RegistryRoute.class.getName();
+
+    private final BlobEndpoint blobs;
+    private final UploadEndpoint uploads;
+    private final ManifestEndpoint manifests;
+    private final ListingEndpoint listings;
+
+    public RegistryController(BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
+            ListingEndpoint listings) {
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.manifests = manifests;
+        this.listings = listings;
+    }
+
+    @RequestMapping({"/v2", "/v2/", "/v2/**"})
+    public void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String rest = path.length() <= "/v2/".length() ? "" : path.substring("/v2/".length());
+        RegistryRoute route = RegistryRoute.parse(rest);
+        if (route == null) {
+            throw new RegistryException(ErrorCode.ROUTE_UNKNOWN, "no API route matches " + path);
+        }
+        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        String method = request.getMethod();
+        switch (route.kind()) {
+            case BASE -> {
+                requireMethod(method, "GET", "HEAD");
+                response.setStatus(HttpServletResponse.SC_OK);
+                response.setContentType("application/json");
+                response.setContentLength(2);
+                response.getOutputStream().print("{}");
+            }
+            case CATALOG -> {
+                requireMethod(method, "GET");
+                listings.catalog(request, response);
+            }
+            case TAGS -> {
+                requireMethod(method, "GET");
+                listings.tags(route, request, response);
+            }
+            case REFERRERS -> {
+                requireMethod(method, "GET");
+                listings.referrers(route, request, response);
+            }
+            case MANIFEST -> {
+                switch (requireMethod(method, "GET", "HEAD", "PUT", "DELETE")) {
+                    case "PUT" -> manifests.put(route, request, response);
+                    case "DELETE" -> manifests.delete(route, response);
+                    default -> manifests.get(route, request, response, method.equals("HEAD"));
+                }
+            }
+            case BLOB -> {
+                switch (requireMethod(method, "GET", "HEAD", "DELETE")) {
+                    case "DELETE" -> blobs.delete(route, response);
+                    default -> blobs.get(route, request, response, method.equals("HEAD"));
+                }
+            }
+            case UPLOADS -> {
+                requireMethod(method, "POST");
+                uploads.start(route, request, response);
+            }
+            case UPLOAD -> {
+                switch (requireMethod(method, "GET", "PATCH", "PUT", "DELETE")) {
+                    case "PATCH" -> uploads.patch(route, request, response);
+                    case "PUT" -> uploads.complete(route, request, response);
+                    case "DELETE" -> uploads.cancel(route, response);
+                    default -> uploads.status(route, response);
+                }
+            }
+        }
+    }
+
+    private static String requireMethod(String method, String... allowed) {
+        for (String candidate : allowed) {
+            if (candidate.equals(method)) {
+                return method;
+            }
+        }
+        throw new MethodNotAllowedException(method, allowed);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.berth.api;
+
+import dev.berth.registry.Digest;
+import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
+import dev.berth.registry.RepositoryName;
+import dev.berth.registry.blob.BlobInfo;
+import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.upload.ChunkRange;
+import dev.berth.registry.upload.UploadService;
+import dev.berth.registry.upload.UploadStatus;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Component;
+
+/** {@code /v2/<name>/blobs/uploads/[<uuid>]}: start (or mount, or push whole), send chunks, status, finish, cancel. */
+@Component
+class UploadEndpoint {
+
+    /** {@code start-end} as the spec writes it; {@code bytes start-end/total} and {@code bytes=start-end} too. */
+    private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes[ =])?\\s*(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?");
+
+    private final UploadService uploads;
+    private final BlobService blobs;
+
+    UploadEndpoint(UploadService uploads, BlobService blobs) {
+        this.uploads = uploads;
+        this.blobs = blobs;
+    }
+
+    void start(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        QueryParameters query = QueryParameters.of(request.getQueryString());
+        RepositoryName name = route.name();
+        String mount = query.get("mount");
+        if (mount != null) {
+            Digest digest = Digest.parse(mount);
+            String from = query.get("from");
+            Optional<BlobInfo> mounted = from != null && RepositoryName.isValid(from)
+                    ? blobs.mount(name, new RepositoryName(from), digest)
+                    : Optional.empty();
+            if (mounted.isPresent()) {
+                created(response, name, digest);
+                return;
+            }
+            // Not mountable: the spec asks for an ordinary upload session instead.
+        }
+        String digest = query.get("digest");
+        if (digest != null && mount == null) {
+            BlobInfo blob = uploads.uploadWhole(name, Digest.parse(digest), request.getInputStream(),
+                    request.getContentLengthLong());
+            created(response, name, blob.digest());
+            return;
+        }
+        UploadStatus status = uploads.start(name);
+        writeUploadHeaders(response, status);
+        response.setStatus(HttpServletResponse.SC_ACCEPTED);
+    }
+
+    void patch(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        ChunkRange range = parseContentRange(request.getHeader("Content-Range"));
+        UploadStatus status = uploads.append(route.name(), route.reference(), request.getInputStream(), range,
+                request.getContentLengthLong());
+        writeUploadHeaders(response, status);
+        response.setStatus(HttpServletResponse.SC_ACCEPTED);
+    }
+
+    void status(RegistryRoute route, HttpServletResponse response) {
+        writeUploadHeaders(response, uploads.status(route.name(), route.reference()));
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    void complete(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String digest = QueryParameters.of(request.getQueryString()).get("digest");
+        if (digest == null) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID,
+                    "finishing an upload needs the blob's digest as the 'digest' query parameter");
+        }
+        BlobInfo blob = uploads.complete(route.name(), route.reference(), Digest.parse(digest),
+                request.getInputStream(), request.getContentLengthLong());
+        created(response, route.name(), blob.digest());
+    }
+
+    void cancel(RegistryRoute route, HttpServletResponse response) {
+        uploads.cancel(route.name(), route.reference());
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    /** Location, Range and upload id: what a client needs to continue an upload. */
+    static void writeUploadHeaders(HttpServletResponse response, UploadStatus status) {
+        response.setHeader("Location", "/v2/" + status.repository() + "/blobs/uploads/" + status.id());
+        response.setHeader("Range", "0-" + Math.max(0, status.size() - 1));
+        response.setHeader("Docker-Upload-UUID", status.id());
+        response.setContentLength(0);
+    }
+
+    private static void created(HttpServletResponse response, RepositoryName name, Digest digest) {
+        response.setStatus(HttpServletResponse.SC_CREATED);
+        response.setHeader("Location", "/v2/" + name + "/blobs/" + digest);
+        response.setHeader("Docker-Content-Digest", digest.toString());
+        response.setContentLength(0);
+    }
+
+    private static ChunkRange parseContentRange(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        Matcher m = CONTENT_RANGE.matcher(header.trim());
+        if (!m.matches()) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID,
+                    "Content-Range must be 'start-end' (bytes, end inclusive), not '" + header + "'");
+        }
+        try {
+            long start = Long.parseLong(m.group(1));
+            long end = Long.parseLong(m.group(2));
+            if (end < start) {
+                throw new RegistryException(ErrorCode.RANGE_INVALID, "Content-Range " + header + " ends before it starts");
+            }
+            return new ChunkRange(start, end);
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.RANGE_INVALID, "Content-Range " + header + " is out of bounds");
+        }
+    }
+}

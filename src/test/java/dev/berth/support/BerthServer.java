@@ -1,0 +1,59 @@
+package dev.berth.support;
+
+import dev.berth.BerthApplication;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A real Berth process-in-JVM on a random loopback port, started the way an operator starts it (command
+ * line properties), so tests can run several instances on one store side by side.
+ */
+public final class BerthServer implements AutoCloseable {
+
+    private final ConfigurableApplicationContext context;
+
+    private BerthServer(ConfigurableApplicationContext context) {
+        this.context = context;
+    }
+
+    /** Starts Berth on the filesystem store at {@code root}, with any extra {@code --name=value} arguments. */
+    public static BerthServer startOnFilesystem(Path root, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--server.address=127.0.0.1",
+                "--management.server.port=0",
+                "--management.server.address=127.0.0.1",
+                "--berth.storage.backend=filesystem",
+                "--berth.storage.filesystem.root=" + root.toAbsolutePath()));
+        args.addAll(List.of(extraArgs));
+        return new BerthServer(new SpringApplicationBuilder(BerthApplication.class)
+                .run(args.toArray(String[]::new)));
+    }
+
+    public int port() {
+        return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    /** {@code 127.0.0.1:port}, the form docker and skopeo take in image references. */
+    public String hostAndPort() {
+        return "127.0.0.1:" + port();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://" + hostAndPort() + path);
+    }
+
+    public ConfigurableApplicationContext context() {
+        return context;
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}
