@@ -46,7 +46,13 @@ public class BlobService {
         return store.read(StorePaths.blobData(digest), offset);
     }
 
+    /** A repository holds a blob it was pushed or mounted, and also its own manifests, as in Distribution. */
     public boolean isLinked(RepositoryName repository, Digest digest) {
+        return store.stat(StorePaths.layerLink(repository, digest)).isPresent()
+                || store.stat(StorePaths.manifestRevisionLink(repository, digest)).isPresent();
+    }
+
+    private boolean isLayer(RepositoryName repository, Digest digest) {
         return store.stat(StorePaths.layerLink(repository, digest)).isPresent();
     }
 
@@ -56,7 +62,7 @@ public class BlobService {
 
     /** Removes the blob from the repository; the data stays for other repositories (and garbage collection). */
     public void delete(RepositoryName repository, Digest digest) {
-        if (!isLinked(repository, digest)) {
+        if (!isLayer(repository, digest)) {
             throw new RegistryException(ErrorCode.BLOB_UNKNOWN,
                     "blob " + digest + " is not known in repository " + repository, digest.toString());
         }
