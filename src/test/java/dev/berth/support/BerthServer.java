@@ -44,6 +44,15 @@ public final class BerthServer implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
+    /** The Actuator port (health, metrics, purge trigger). */
+    public int managementPort() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.management.port"));
+    }
+
+    public URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort() + path);
+    }
+
     public URI uri(String path) {
         return URI.create("http://" + hostAndPort() + path);
     }

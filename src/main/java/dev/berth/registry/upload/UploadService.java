@@ -15,6 +15,7 @@ import dev.berth.storage.VersionedObject;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -22,6 +23,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.JacksonException;
@@ -42,11 +44,16 @@ public class UploadService {
     private final BlobService blobs;
     private final JsonMapper json;
     private final Clock clock;
+    private final UploadExpiry expiry;
+    private final UploadEvents events;
 
-    public UploadService(StorageDriver store, BlobService blobs, JsonMapper json, Optional<Clock> clock) {
+    public UploadService(StorageDriver store, BlobService blobs, JsonMapper json, UploadProperties properties,
+            Optional<UploadEvents> events, Optional<Clock> clock) {
         this.store = store;
         this.blobs = blobs;
         this.json = json;
+        this.expiry = new UploadExpiry(properties);
+        this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
@@ -58,11 +65,12 @@ public class UploadService {
                 DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS)).getBytes(StandardCharsets.UTF_8));
         UploadState state = new UploadState(now, now, 0, encode(Sha256State.initial()), List.of(), false);
         store.writeIfVersion(StorePaths.uploadState(repository, id), json.writeValueAsBytes(state), null);
+        events.started();
         return new UploadStatus(repository, id, 0);
     }
 
     public UploadStatus status(RepositoryName repository, String id) {
-        return new UploadStatus(repository, id, load(repository, id).state().size());
+        return observed(() -> new UploadStatus(repository, id, load(repository, id).state().size()));
     }
 
     /**
@@ -71,6 +79,12 @@ public class UploadService {
      */
     public UploadStatus append(RepositoryName repository, String id, InputStream body, ChunkRange range,
             long declaredLength) {
+        return observed(() -> appendChunk(repository, id, body, range, declaredLength));
+    }
+
+    private UploadStatus appendChunk(RepositoryName repository, String id, InputStream body, ChunkRange range,
+            long declaredLength) {
+        Instant chunkStart = clock.instant();
         Loaded loaded = load(repository, id);
         UploadState state = loaded.state();
         if (range != null) {
@@ -116,6 +130,7 @@ public class UploadService {
             throw new UploadOutOfOrderException(now,
                     "another request changed this upload at the same time; resume from byte " + now.size());
         }
+        events.chunkReceived(received, Duration.between(chunkStart, clock.instant()));
         return new UploadStatus(repository, id, grown.size());
     }
 
@@ -125,14 +140,19 @@ public class UploadService {
      */
     public BlobInfo complete(RepositoryName repository, String id, Digest digest, InputStream lastChunk,
             long declaredLength) {
+        return observed(() -> commit(repository, id, digest, lastChunk, declaredLength));
+    }
+
+    private BlobInfo commit(RepositoryName repository, String id, Digest digest, InputStream lastChunk,
+            long declaredLength) {
         if (declaredLength != 0) {
-            append(repository, id, lastChunk, null, declaredLength);
+            appendChunk(repository, id, lastChunk, null, declaredLength);
         }
         Loaded loaded = load(repository, id);
         UploadState state = loaded.state();
         String actual = ResumableSha256.resume(decode(state.sha256State())).hexDigest();
         if (!actual.equals(digest.hex())) {
-            cancel(repository, id);
+            store.delete(StorePaths.upload(repository, id));
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest sha256:" + actual
                     + " but the client named " + digest + "; the upload was discarded", digest.toString());
         }
@@ -156,6 +176,7 @@ public class UploadService {
         }
         blobs.link(repository, digest);
         store.delete(StorePaths.upload(repository, id));
+        events.completed(state.size(), Duration.between(state.startedAt(), clock.instant()));
         return new BlobInfo(digest, state.size());
     }
 
@@ -171,8 +192,39 @@ public class UploadService {
     }
 
     public void cancel(RepositoryName repository, String id) {
-        load(repository, id);
-        store.delete(StorePaths.upload(repository, id));
+        observed(() -> {
+            load(repository, id);
+            store.delete(StorePaths.upload(repository, id));
+            events.cancelled();
+            return null;
+        });
+    }
+
+    /**
+     * The saved state of an upload as the purge sees it: empty when there is none or it is unreadable.
+     * Never expires anything itself.
+     */
+    Optional<UploadState> peek(RepositoryName repository, String id) {
+        return store.readVersioned(StorePaths.uploadState(repository, id)).flatMap(stored -> {
+            try {
+                return Optional.of(json.readValue(stored.content(), UploadState.class));
+            } catch (JacksonException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** Counts requests in flight and failures by error code around one upload request. */
+    private <T> T observed(Supplier<T> request) {
+        events.requestStarted();
+        try {
+            return request.get();
+        } catch (RegistryException e) {
+            events.failed(e.code());
+            throw e;
+        } finally {
+            events.requestFinished();
+        }
     }
 
     private Loaded load(RepositoryName repository, String id) {
@@ -190,6 +242,13 @@ public class UploadService {
         }
         if (state.completed()) {
             throw unknown(id);
+        }
+        Optional<String> expired = expiry.expired(state.startedAt(), state.updatedAt(), clock.instant());
+        if (expired.isPresent()) {
+            store.delete(StorePaths.upload(repository, id));
+            events.expired(expired.get());
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN,
+                    "upload " + id + " expired: " + expiry.describe(expired.get()) + "; start a new upload", id);
         }
         return new Loaded(state, stored.version());
     }

@@ -1,0 +1,123 @@
+package dev.berth.registry.upload;
+
+import dev.berth.registry.RepositoryName;
+import dev.berth.registry.StorePaths;
+import dev.berth.storage.StorageDriver;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Deletes the data of uploads past the timeout policy. Every replica may run it: a lease in the store lets
+ * one run at a time. It only ever deletes folders under a repository's {@code _uploads}, and only those of
+ * expired uploads, so live uploads and committed blobs are never touched.
+ */
+@Service
+public class UploadPurge {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadPurge.class);
+
+    private final StorageDriver store;
+    private final UploadService uploads;
+    private final UploadProperties properties;
+    private final UploadExpiry expiry;
+    private final UploadEvents events;
+    private final Clock clock;
+    private final PurgeLock lock;
+
+    public UploadPurge(StorageDriver store, UploadService uploads, UploadProperties properties, JsonMapper json,
+            Optional<UploadEvents> events, Optional<Clock> clock) {
+        this.store = store;
+        this.uploads = uploads;
+        this.properties = properties;
+        this.expiry = new UploadExpiry(properties);
+        this.events = events.orElse(UploadEvents.NONE);
+        this.clock = clock.orElse(Clock.systemUTC());
+        this.lock = new PurgeLock(store, json, this.clock, UUID.randomUUID().toString());
+    }
+
+    public PurgeReport run() {
+        Instant start = clock.instant();
+        Optional<String> lease = lock.tryAcquire(properties.purge().lockTimeout());
+        if (lease.isEmpty()) {
+            PurgeReport skipped = PurgeReport.skipped(start);
+            events.purgeFinished(skipped);
+            return skipped;
+        }
+        try {
+            Tally tally = new Tally();
+            walk(StorePaths.REPOSITORIES, "", tally);
+            PurgeReport report = new PurgeReport(start, Duration.between(start, clock.instant()), true,
+                    properties.purge().dryRun(), tally.scanned, tally.deleted, tally.bytes);
+            log.info("upload purge{}: {} uploads scanned, {} expired deleted, {} bytes reclaimed",
+                    report.dryRun() ? " (dry run)" : "", report.scanned(), report.deleted(), report.bytesReclaimed());
+            events.purgeFinished(report);
+            return report;
+        } finally {
+            lock.release(lease.get());
+        }
+    }
+
+    private void walk(String folder, String name, Tally tally) {
+        for (String child : store.list(folder)) {
+            if (child.equals("_uploads") && RepositoryName.isValid(name)) {
+                purgeRepository(new RepositoryName(name), tally);
+            } else if (!child.startsWith("_")) {
+                walk(folder + "/" + child, name.isEmpty() ? child : name + "/" + child, tally);
+            }
+        }
+    }
+
+    private void purgeRepository(RepositoryName repository, Tally tally) {
+        for (String id : store.list(StorePaths.repository(repository) + "/_uploads")) {
+            tally.scanned++;
+            Optional<UploadState> state = uploads.peek(repository, id);
+            Optional<String> expired;
+            long bytes;
+            if (state.isPresent()) {
+                expired = expiry.expired(state.get().startedAt(), state.get().updatedAt(), clock.instant());
+                bytes = state.get().size();
+            } else {
+                // An upload of Distribution's (or a half-deleted one): only its start time is known.
+                Optional<Instant> startedAt = startedAt(repository, id);
+                expired = startedAt.isEmpty()
+                        ? Optional.of(UploadExpiry.MAX_AGE)
+                        : expiry.expiredByAge(startedAt.get(), clock.instant());
+                bytes = store.stat(StorePaths.upload(repository, id) + "/data").map(info -> info.size()).orElse(0L);
+            }
+            if (expired.isEmpty()) {
+                continue;
+            }
+            if (!properties.purge().dryRun()) {
+                store.delete(StorePaths.upload(repository, id));
+                events.expired(expired.get());
+            }
+            tally.deleted++;
+            tally.bytes += bytes;
+        }
+    }
+
+    private Optional<Instant> startedAt(RepositoryName repository, String id) {
+        return store.readBytes(StorePaths.uploadStartedAt(repository, id)).flatMap(bytes -> {
+            try {
+                return Optional.of(Instant.parse(new String(bytes, StandardCharsets.UTF_8).trim()));
+            } catch (DateTimeParseException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static final class Tally {
+        int scanned;
+        int deleted;
+        long bytes;
+    }
+}

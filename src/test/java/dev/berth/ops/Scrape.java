@@ -1,0 +1,20 @@
+package dev.berth.ops;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads values out of a Prometheus text scrape. */
+record Scrape(String text) {
+
+    /** The value of the series {@code name{labels}} (labels as written, e.g. {@code reason="idle"}), or 0 when absent. */
+    double value(String name, String labels) {
+        String series = labels == null || labels.isEmpty() ? Pattern.quote(name) + "(?:\\{[^}]*\\})?"
+                : Pattern.quote(name) + "\\{[^}]*" + Pattern.quote(labels) + "[^}]*\\}";
+        Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    double value(String name) {
+        return value(name, null);
+    }
+}
