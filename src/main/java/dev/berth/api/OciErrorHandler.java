@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,8 +51,34 @@ class OciErrorHandler {
         write(response, ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.message(), null, request);
     }
 
+    /** Answers a failure that has only an HTTP status with the spec's body and the code that status implies. */
+    void respondWithStatus(int status, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        String code = switch (status) {
+            case 404, 405 -> ErrorCode.UNSUPPORTED.code();
+            case 400 -> originalUri(request).contains("/blobs/uploads/")
+                    ? ErrorCode.BLOB_UPLOAD_INVALID.code() : ErrorCode.UNSUPPORTED.code();
+            default -> "UNKNOWN";
+        };
+        response.setStatus(status);
+        writeBody(response, code, status == 404 ? "no such resource" : "the request could not be served (HTTP "
+                + status + ")", null, request);
+    }
+
+    private static String originalUri(HttpServletRequest request) {
+        Object forwarded = request.getAttribute(jakarta.servlet.RequestDispatcher.ERROR_REQUEST_URI);
+        return forwarded instanceof String uri ? uri : request.getRequestURI();
+    }
+
     @ExceptionHandler(Exception.class)
     void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (e instanceof ErrorResponse refusal) {
+            // Spring's own refusals (no such resource outside /v2, an unreadable request) keep their status.
+            respondWithStatus(refusal.getStatusCode().value(), request, response);
+            return;
+        }
         if (response.isCommitted()) {
             // Mid-stream (a client that went away while reading): there is nobody left to answer.
             log.debug("{} {} ended early: {}", request.getMethod(), request.getRequestURI(), e.toString());

@@ -18,6 +18,10 @@ public record Page(List<String> items, boolean more) {
         List<String> after = last == null || last.isEmpty()
                 ? sorted
                 : sorted.stream().filter(item -> item.compareTo(last) > 0).toList();
+        if (limit != null && limit == 0) {
+            // The spec: n=0 asks for an empty list and no link to more.
+            return new Page(List.of(), false);
+        }
         if (limit == null || after.size() <= limit) {
             return new Page(after, false);
         }

@@ -84,11 +84,16 @@ public class ManifestService {
             throw unknown(repository, reference);
         }
         String mediaType = ParsedManifest.storedMediaType(content, json);
-        if (!accepted.isEmpty() && !accepted.contains(mediaType) && !accepted.contains("*/*")) {
+        if (!accepted.isEmpty() && accepted.stream().noneMatch(type -> accepts(type, mediaType))) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a " + mediaType
                     + ", which the request's Accept header does not list", reference);
         }
         return new StoredManifest(digest, mediaType, content);
+    }
+
+    private static boolean accepts(String acceptedType, String mediaType) {
+        return acceptedType.equals(mediaType) || acceptedType.equals("*/*")
+                || acceptedType.endsWith("/*") && mediaType.startsWith(acceptedType.substring(0, acceptedType.length() - 1));
     }
 
     public Optional<Digest> find(RepositoryName repository, Digest digest) {

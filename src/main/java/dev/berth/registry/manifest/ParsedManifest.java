@@ -31,8 +31,9 @@ public record ParsedManifest(String mediaType, Descriptor config, List<Descripto
             throw invalid("the manifest must be a JSON object");
         }
         JsonNode schemaVersion = root.path("schemaVersion");
-        if (!schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
-            if (schemaVersion.isIntegralNumber() && schemaVersion.asInt() == 1) {
+        boolean integral = schemaVersion.isIntegralNumber() && schemaVersion.canConvertToInt();
+        if (!integral || schemaVersion.asInt() != 2) {
+            if (integral && schemaVersion.asInt() == 1) {
                 throw invalid("Docker image manifest schema 1 is deprecated and not supported; push schema 2 or OCI");
             }
             throw invalid("schemaVersion must be 2");
@@ -133,7 +134,7 @@ public record ParsedManifest(String mediaType, Descriptor config, List<Descripto
             throw invalid("'" + where + "' has an invalid digest: " + e.getMessage());
         }
         JsonNode size = node.path("size");
-        if (!size.isIntegralNumber() || size.asLong() < 0) {
+        if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
             throw invalid("'" + where + "' needs a non-negative integer size");
         }
         String mediaType = optionalString(node, "mediaType");

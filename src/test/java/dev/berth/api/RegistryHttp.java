@@ -1,0 +1,395 @@
+package dev.berth.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.support.SharedBerth;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A small client of the registry API for the HTTP tests: real requests over a socket to the shared Berth,
+ * plus the assertions every test needs (status, the spec's JSON error body, the API version header).
+ */
+final class RegistryHttp {
+
+    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+    static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+    static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+    static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
+    /** The OCI empty descriptor's content, {@code {}}. */
+    static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
+    static final String EMPTY_JSON_DIGEST = sha256(EMPTY_JSON);
+    static final String EMPTY_BLOB_DIGEST = sha256(new byte[0]);
+
+    static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
+    static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    private static final Random RANDOM = new Random();
+
+    private RegistryHttp() {
+    }
+
+    // ---------------------------------------------------------------- names and content
+
+    /** A repository name of this test's own: {@code prefix-<random>}. */
+    static String uniqueName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    static byte[] randomBytes(int size) {
+        byte[] bytes = new byte[size];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(String content) {
+        return sha256(utf8(content));
+    }
+
+    static String hex(String digest) {
+        return digest.substring("sha256:".length());
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    static URI uri(String pathAndQuery) {
+        return SharedBerth.get().uri(pathAndQuery);
+    }
+
+    static HttpRequest.Builder request(String method, String pathAndQuery, byte[] body) {
+        HttpRequest.BodyPublisher publisher = body == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        return HttpRequest.newBuilder(uri(pathAndQuery))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, publisher);
+    }
+
+    static HttpResponse<byte[]> send(HttpRequest.Builder request) {
+        try {
+            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends {@code method path} with an optional body and {@code name, value} header pairs. */
+    static HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body, String... headers) {
+        HttpRequest.Builder request = request(method, pathAndQuery, body);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
+    static HttpResponse<byte[]> get(String path, String... headers) {
+        return send("GET", path, null, headers);
+    }
+
+    static HttpResponse<byte[]> head(String path, String... headers) {
+        return send("HEAD", path, null, headers);
+    }
+
+    static HttpResponse<byte[]> delete(String path) {
+        return send("DELETE", path, null);
+    }
+
+    static HttpResponse<byte[]> post(String path, byte[] body, String... headers) {
+        return send("POST", path, body == null ? new byte[0] : body, headers);
+    }
+
+    static HttpResponse<byte[]> put(String path, byte[] body, String... headers) {
+        return send("PUT", path, body == null ? new byte[0] : body, headers);
+    }
+
+    static HttpResponse<byte[]> patch(String path, byte[] body, String... headers) {
+        return send("PATCH", path, body, headers);
+    }
+
+    // ---------------------------------------------------------------- registry operations
+
+    /** Pushes a whole blob with one {@code POST ?digest=} and returns its digest. */
+    static String pushBlob(String repository, byte[] content) {
+        String digest = sha256(content);
+        HttpResponse<byte[]> response = post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, content,
+                "Content-Type", "application/octet-stream");
+        assertThat(response.statusCode()).as("push blob %s to %s: %s", digest, repository, text(response))
+                .isEqualTo(201);
+        return digest;
+    }
+
+    /** Starts an upload session and returns its Location (a path). */
+    static String startUpload(String repository) {
+        HttpResponse<byte[]> response = post("/v2/" + repository + "/blobs/uploads/", null);
+        assertThat(response.statusCode()).as("start upload in %s: %s", repository, text(response)).isEqualTo(202);
+        return header(response, "Location");
+    }
+
+    /** Pushes a manifest and returns the digest of its bytes. */
+    static String pushManifest(String repository, String reference, String mediaType, String json) {
+        return pushManifest(repository, reference, mediaType, utf8(json));
+    }
+
+    static String pushManifest(String repository, String reference, String mediaType, byte[] json) {
+        HttpResponse<byte[]> response = putManifest(repository, reference, mediaType, json);
+        assertThat(response.statusCode()).as("push manifest %s:%s: %s", repository, reference, text(response))
+                .isEqualTo(201);
+        String digest = sha256(json);
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
+        return digest;
+    }
+
+    static HttpResponse<byte[]> putManifest(String repository, String reference, String mediaType, byte[] json) {
+        return mediaType == null
+                ? put("/v2/" + repository + "/manifests/" + reference, json)
+                : put("/v2/" + repository + "/manifests/" + reference, json, "Content-Type", mediaType);
+    }
+
+    static HttpResponse<byte[]> putManifest(String repository, String reference, String mediaType, String json) {
+        return putManifest(repository, reference, mediaType, utf8(json));
+    }
+
+    // ---------------------------------------------------------------- manifest content
+
+    static String descriptor(String mediaType, String digest, long size) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
+    }
+
+    /** An image manifest (OCI or Docker, by {@code mediaType}) over a config and layers given as descriptors. */
+    static String imageManifest(String mediaType, String config, String... layers) {
+        return "{\"schemaVersion\":2,\"mediaType\":\"" + mediaType + "\",\"config\":" + config
+                + ",\"layers\":[" + String.join(",", layers) + "]}";
+    }
+
+    static String index(String mediaType, String... manifests) {
+        return "{\"schemaVersion\":2,\"mediaType\":\"" + mediaType + "\",\"manifests\":["
+                + String.join(",", manifests) + "]}";
+    }
+
+    /** A small image pushed to a repository: config and one layer blob, then the manifest under {@code tag}. */
+    record Image(String repository, String mediaType, String json, String digest, String configDigest,
+            String layerDigest) {
+
+        byte[] bytes() {
+            return utf8(json);
+        }
+
+        String descriptor() {
+            return RegistryHttp.descriptor(mediaType, digest, bytes().length);
+        }
+    }
+
+    static Image pushImage(String repository, String tag, String mediaType) {
+        boolean docker = mediaType.equals(DOCKER_MANIFEST);
+        byte[] config = utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"nonce\":\"" + UUID.randomUUID() + "\"}");
+        byte[] layer = randomBytes(300);
+        String configDigest = pushBlob(repository, config);
+        String layerDigest = pushBlob(repository, layer);
+        String json = imageManifest(mediaType,
+                descriptor(docker ? DOCKER_CONFIG : OCI_CONFIG, configDigest, config.length),
+                descriptor(docker ? DOCKER_LAYER : OCI_LAYER, layerDigest, layer.length));
+        String digest = pushManifest(repository, tag == null ? sha256(json) : tag, mediaType, json);
+        return new Image(repository, mediaType, json, digest, configDigest, layerDigest);
+    }
+
+    // ---------------------------------------------------------------- assertions and reading
+
+    static String header(HttpResponse<?> response, String name) {
+        return response.headers().firstValue(name).orElse(null);
+    }
+
+    static String text(HttpResponse<byte[]> response) {
+        return response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    static JsonNode json(HttpResponse<byte[]> response) {
+        return JSON.readTree(response.body());
+    }
+
+    /**
+     * The response is the error the spec asks for: {@code status}, the API version header, a JSON body
+     * {@code {"errors":[{"code":code,"message":...}]}} whose first error has {@code code}.
+     */
+    static void assertError(HttpResponse<byte[]> response, int status, String code) {
+        String description = response.request().method() + " " + response.request().uri() + " -> " + text(response);
+        assertThat(response.statusCode()).as("status of %s", description).isEqualTo(status);
+        assertThat(header(response, API_VERSION_HEADER)).as("API version header of %s", description)
+                .isEqualTo("registry/2.0");
+        assertThat(header(response, "Content-Type")).as("Content-Type of %s", description)
+                .startsWith("application/json");
+        JsonNode body;
+        try {
+            body = json(response);
+        } catch (RuntimeException e) {
+            throw new AssertionError("error body of " + description + " is not JSON", e);
+        }
+        JsonNode errors = body.path("errors");
+        assertThat(errors.isArray() && !errors.isEmpty()).as("errors array in %s", description).isTrue();
+        assertThat(errors.get(0).path("code").asString()).as("error code of %s", description).isEqualTo(code);
+        assertThat(errors.get(0).path("message").isString()).as("message in %s", description).isTrue();
+    }
+
+    /** For HEAD: the status and API version header of an error, which carries no body. */
+    static void assertHeadError(HttpResponse<byte[]> response, int status) {
+        assertThat(response.statusCode()).as("HEAD %s", response.request().uri()).isEqualTo(status);
+        assertThat(header(response, API_VERSION_HEADER)).isEqualTo("registry/2.0");
+        assertThat(response.body()).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- raw HTTP
+
+    /** The status and raw bytes of a response to a hand-written request. */
+    record RawResponse(int status, String head, byte[] raw) {
+    }
+
+    /**
+     * Sends a request exactly as written (request line, headers, body), for requests no HTTP client would
+     * produce; reads until the server closes. {@code Connection: close} is added to the headers.
+     */
+    static RawResponse raw(String requestLineAndHeaders, byte[] body) {
+        return raw(requestLineAndHeaders, body, false);
+    }
+
+    /**
+     * As {@link #raw(String, byte[])}; with {@code halfClose} the client shuts its sending side after the
+     * body, so a server waiting for more body bytes sees the end of the stream at once.
+     */
+    static RawResponse raw(String requestLineAndHeaders, byte[] body, boolean halfClose) {
+        int port = SharedBerth.get().port();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(15000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder head = new StringBuilder(requestLineAndHeaders);
+            if (!requestLineAndHeaders.endsWith("\r\n")) {
+                head.append("\r\n");
+            }
+            head.append("Host: 127.0.0.1:").append(port).append("\r\n");
+            head.append("Connection: close\r\n\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
+            byte[] response = readAll(socket.getInputStream());
+            String text = new String(response, StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            String responseHead = end < 0 ? text : text.substring(0, end);
+            int status = -1;
+            if (responseHead.startsWith("HTTP/1.1 ") && responseHead.length() >= 12) {
+                status = Integer.parseInt(responseHead.substring(9, 12));
+            }
+            return new RawResponse(status, responseHead, response);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                bytes.write(buffer, 0, n);
+            }
+        } catch (java.net.SocketException e) {
+            // A reset after the server answered and closed: keep what arrived.
+            if (bytes.size() == 0) {
+                throw e;
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    // ---------------------------------------------------------------- the store on disk
+
+    static Path store() {
+        return SharedBerth.root();
+    }
+
+    /** A path under the store root, in the store's own layout. */
+    static Path storePath(String relative) {
+        return store().resolve(relative);
+    }
+
+    static Path uploadFolder(String repository, String uploadId) {
+        return storePath("docker/registry/v2/repositories/" + repository + "/_uploads/" + uploadId);
+    }
+
+    static Path blobData(String digest) {
+        String hex = hex(digest);
+        return storePath("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+    }
+
+    /** Every file and folder under {@code folder}, relative to it, except Berth's scratch and lock folders. */
+    static Set<String> entries(Path folder) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.map(path -> folder.relativize(path).toString())
+                    .filter(path -> !path.startsWith(".berth-tmp") && !path.startsWith(".berth-locks"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The id at the end of an upload Location. */
+    static String uploadId(String location) {
+        return location.substring(location.lastIndexOf('/') + 1);
+    }
+}
