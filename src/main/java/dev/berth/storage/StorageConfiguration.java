@@ -1,5 +1,6 @@
 package dev.berth.storage;
 
+import dev.berth.storage.azure.AzureStorageDrivers;
 import dev.berth.storage.filesystem.FilesystemStorageDriver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,8 +13,9 @@ public class StorageConfiguration {
     StorageDriver storageDriver(StorageProperties properties) {
         return switch (properties.backend()) {
             case "filesystem" -> new FilesystemStorageDriver(properties.filesystem().root());
+            case "azure" -> AzureStorageDrivers.create(properties.azure());
             default -> throw new IllegalStateException("berth.storage.backend=" + properties.backend()
-                    + " is not a known store; use 'filesystem'");
+                    + " is not a known store; use 'filesystem' or 'azure'");
         };
     }
 }

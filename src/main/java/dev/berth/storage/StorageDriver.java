@@ -4,6 +4,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,6 +53,14 @@ public interface StorageDriver {
 
     /** Deletes the object or the whole folder at {@code path}; nothing happens when there is none. */
     void delete(String path);
+
+    /**
+     * A URL from which anyone holding it may read the object directly for {@code lifetime}, where the store
+     * can sign one (empty otherwise): lets a replica send readers to the store instead of relaying bytes.
+     */
+    default Optional<URI> readUrl(String path, Duration lifetime) {
+        return Optional.empty();
+    }
 
     default void writeBytes(String path, byte[] content) {
         write(path, new ByteArrayInputStream(content));

@@ -1,0 +1,628 @@
+package dev.berth.storage.azure;
+
+import com.azure.core.http.rest.PagedIterable;
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.core.util.polling.PollResponse;
+import com.azure.core.util.polling.SyncPoller;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.BlobBeginCopySourceRequestConditions;
+import com.azure.storage.blob.models.BlobCopyInfo;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.CopyStatusType;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.models.UserDelegationKey;
+import com.azure.storage.blob.options.BlobBeginCopyOptions;
+import com.azure.storage.blob.options.BlobInputStreamOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.options.BlockBlobStageBlockFromUrlOptions;
+import com.azure.storage.blob.sas.BlobSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+import dev.berth.storage.ObjectInfo;
+import dev.berth.storage.ObjectNotFoundException;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.StorageException;
+import dev.berth.storage.VersionConflictException;
+import dev.berth.storage.VersionedObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Keeps objects as block blobs in one Azure Blob Storage container, optionally under a path prefix.
+ * <ul>
+ * <li>Writes stream in blocks of {@link Settings#blockSize()}, a few staged in parallel, then commit the block
+ * list in one request, so readers see the old blob or the whole new one. Memory per write stays at
+ * {@code blockSize * (uploadConcurrency + 1)} whatever the length. Content that fits one block is sent
+ * as a single Put Blob instead.</li>
+ * <li>Versions are ETags; conditional writes use If-Match / If-None-Match: *.</li>
+ * <li>Concatenation is server-side: each source is staged into the target with Put Block From URL
+ * (ranges of at most {@link Settings#maxCopyBlockSize()}), authorised by a short-lived read-only SAS of the
+ * source (a service SAS with the account key, or a user-delegation SAS with an Azure AD credential), then
+ * the block list is committed. No byte passes through this process. A single source is copied with the
+ * service's own Copy Blob instead, which within one account need not move the data at all.</li>
+ * <li>Folders are virtual: a listing by hierarchy with the delimiter {@code /}.</li>
+ * </ul>
+ * Failures of the service or the transport, after the SDK's own retries, surface as {@link StorageException}.
+ */
+public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
+
+    /** Tuning of the driver; see {@link #defaults()}. */
+    public record Settings(int blockSize, int uploadConcurrency, long maxCopyBlockSize, Duration sasLifetime) {
+
+        /** 8 MiB blocks, 4 in flight, 4000 MiB per Put Block From URL (the service's limit), SAS valid 1 h. */
+        public static Settings defaults() {
+            return new Settings(8 * 1024 * 1024, 4, 4000L * 1024 * 1024, Duration.ofHours(1));
+        }
+    }
+
+    /** Content up to this size is read into a buffer of its own before a whole block is taken. */
+    private static final int SMALL_OBJECT = 64 * 1024;
+
+    /** How long a single-source concatenation (a server-side copy) may take. */
+    private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
+
+    /** The service allows 50,000 blocks per blob. */
+    private static final int MAX_BLOCKS = 50_000;
+
+    private final BlobContainerClient container;
+    private final String prefix;
+    private final Settings settings;
+    private final boolean sharedKey;
+    private final ExecutorService io;
+    private volatile UserDelegationKey delegationKey;
+
+    /**
+     * @param container the container (its client carries credentials, retry policy and HTTP client)
+     * @param prefix folder inside the container for everything this driver stores; empty for none
+     * @param sharedKey whether the client is authorised with the account key (service SAS), else Azure AD
+     *     (user-delegation SAS)
+     */
+    public AzureStorageDriver(BlobContainerClient container, String prefix, boolean sharedKey, Settings settings) {
+        this.container = container;
+        this.prefix = normalisePrefix(prefix);
+        this.sharedKey = sharedKey;
+        this.settings = settings;
+        this.io = Executors.newCachedThreadPool(daemonThreads("berth-azure-io-"));
+    }
+
+    @Override
+    public String name() {
+        return "azure";
+    }
+
+    public BlobContainerClient container() {
+        return container;
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String path) {
+        BlobClient blob = blob(path);
+        return call("stat", path, () -> {
+            try {
+                BlobProperties properties = blob.getProperties();
+                if (properties.getCopyStatus() == CopyStatusType.PENDING) {
+                    return Optional.empty(); // a single-source concatenation still under way
+                }
+                return Optional.of(new ObjectInfo(path, properties.getBlobSize(),
+                        properties.getLastModified().toInstant()));
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public InputStream read(String path, long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+        BlobClient blob = blob(path);
+        return call("read", path, () -> {
+            try {
+                // Fetches 4 MiB ranges as the caller reads; every range must match the ETag seen at open, so a
+                // concurrent overwrite fails the read instead of mixing two objects.
+                return blob.openInputStream(new BlobInputStreamOptions().setRange(new BlobRange(offset))
+                        .setBlockSize(4 * 1024 * 1024));
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 404) {
+                    throw new ObjectNotFoundException(path);
+                }
+                if (e.getStatusCode() == 416 || BlobErrorCode.INVALID_RANGE.equals(e.getErrorCode())) {
+                    // Past the end: nothing to read, as for a file positioned beyond its size.
+                    return InputStream.nullInputStream();
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public long write(String path, InputStream content) {
+        BlockBlobClient blob = blob(path).getBlockBlobClient();
+        // Small objects (links, records) are the common case: a small buffer first, a whole block only if needed.
+        byte[] head = new byte[Math.min(SMALL_OBJECT, settings.blockSize())];
+        int headLength = readBlock(content, head, 0, path);
+        if (headLength < head.length) {
+            return putWhole(blob, path, Arrays.copyOf(head, headLength));
+        }
+        byte[] first = head.length == settings.blockSize() ? head : Arrays.copyOf(head, settings.blockSize());
+        int firstLength = headLength + readBlock(content, first, headLength, path);
+        if (firstLength < first.length) {
+            return putWhole(blob, path, Arrays.copyOf(first, firstLength));
+        }
+        return call("write", path, () -> writeBlocks(blob, path, content, first));
+    }
+
+    /** Content that fits one block: one Put Blob, atomic and with nothing staged. */
+    private long putWhole(BlockBlobClient blob, String path, byte[] whole) {
+        call("write", path, () -> blob.uploadWithResponse(new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(whole)),
+                null, Context.NONE));
+        return whole.length;
+    }
+
+    /** Stages the stream as blocks, up to {@code uploadConcurrency} in flight, then commits them. */
+    private long writeBlocks(BlockBlobClient blob, String path, InputStream content, byte[] first) {
+        int concurrency = Math.max(1, settings.uploadConcurrency());
+        // Buffers circulate: the reader fills a free one, an uploader returns it when its block is staged.
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(concurrency + 1);
+        for (int i = 0; i < concurrency; i++) {
+            free.add(new byte[settings.blockSize()]);
+        }
+        String writeId = UUID.randomUUID().toString();
+        List<String> blockIds = new ArrayList<>();
+        List<Future<?>> staged = new ArrayList<>();
+        long total = 0;
+        try {
+            byte[] buffer = first;
+            int length = first.length;
+            while (length > 0) {
+                if (blockIds.size() == MAX_BLOCKS) {
+                    throw new StorageException("azure store cannot write " + path + ": more than " + MAX_BLOCKS
+                            + " blocks of " + settings.blockSize() + " bytes");
+                }
+                String blockId = blockId(writeId, blockIds.size());
+                blockIds.add(blockId);
+                total += length;
+                byte[] recycled = buffer;
+                // BinaryData over a whole array goes out in small slices; a ByteBuffer would be written to the
+                // socket in one piece, and the JDK then caches a direct buffer of the block's size per I/O thread.
+                byte[] block = length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
+                staged.add(io.submit(() -> {
+                    try {
+                        blob.stageBlock(blockId, BinaryData.fromBytes(block));
+                    } finally {
+                        free.offer(recycled);
+                    }
+                    return null;
+                }));
+                failFast(staged);
+                buffer = take(free);
+                length = readBlock(content, buffer, 0, path);
+            }
+            for (Future<?> future : staged) {
+                await(future);
+            }
+            blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blockIds), null, Context.NONE);
+            return total;
+        } catch (RuntimeException e) {
+            staged.forEach(future -> future.cancel(true));
+            // Staged blocks that are never committed are dropped by the service (after a week at most).
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<VersionedObject> readVersioned(String path) {
+        BlobClient blob = blob(path);
+        return call("read", path, () -> {
+            try {
+                var response = blob.downloadContentWithResponse(null, null, null, Context.NONE);
+                return Optional.of(new VersionedObject(response.getValue().toBytes(),
+                        response.getDeserializedHeaders().getETag()));
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public String writeIfVersion(String path, byte[] content, String expectedVersion) {
+        BlockBlobClient blob = blob(path).getBlockBlobClient();
+        BlobRequestConditions conditions = expectedVersion == null
+                ? new BlobRequestConditions().setIfNoneMatch("*")
+                : new BlobRequestConditions().setIfMatch(expectedVersion);
+        return call("write", path, () -> {
+            try {
+                Response<BlockBlobItem> response = blob.uploadWithResponse(
+                        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(content)).setRequestConditions(conditions),
+                        null, Context.NONE);
+                return response.getValue().getETag();
+            } catch (BlobStorageException e) {
+                // 412 ConditionNotMet (If-Match), 409 BlobAlreadyExists (If-None-Match: *), 404 (If-Match, deleted).
+                if (e.getStatusCode() == 412 || e.getStatusCode() == 409
+                        || (expectedVersion != null && e.getStatusCode() == 404)) {
+                    throw new VersionConflictException(path);
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public List<String> list(String path) {
+        String folder = key(path) + "/";
+        return call("list", path, () -> {
+            List<String> names = new ArrayList<>();
+            PagedIterable<BlobItem> items = container.listBlobsByHierarchy("/",
+                    new ListBlobsOptions().setPrefix(folder).setMaxResultsPerPage(5000), null);
+            for (BlobItem item : items) {
+                String name = item.getName().substring(folder.length());
+                if (name.endsWith("/")) {
+                    name = name.substring(0, name.length() - 1);
+                }
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+            }
+            names.sort(Comparator.naturalOrder());
+            return names;
+        });
+    }
+
+    @Override
+    public void concatenate(List<String> sources, String target) {
+        if (sources.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate into " + target);
+        }
+        BlockBlobClient targetBlob = blob(target).getBlockBlobClient();
+        List<BlobClient> sourceBlobs = sources.stream().map(this::blob).toList();
+        call("concatenate into", target, () -> {
+            // A concurrent commit to the same target (two replicas completing the same content-addressed blob)
+            // discards the blocks this one staged; its commit then fails with InvalidBlockList. Staging again
+            // from the unchanged sources settles it.
+            if (sources.size() == 1) {
+                copy(sources.get(0), sourceBlobs.get(0), targetBlob);
+                return null;
+            }
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    concatenateOnce(sources, sourceBlobs, targetBlob);
+                    return null;
+                } catch (BlobStorageException e) {
+                    if (attempt == 3 || !BlobErrorCode.INVALID_BLOCK_LIST.equals(e.getErrorCode())) {
+                        throw e;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * One source: the service's own Copy Blob, which within one account shares the data instead of copying it
+     * (measured on Azurite: 0.05 s for 256 MiB against 6.8 s by Put Block From URL). Returns when the copy is
+     * done; {@link #stat} hides a target whose copy is still pending.
+     */
+    private void copy(String sourcePath, BlobClient source, BlockBlobClient targetBlob) {
+        BlobProperties properties = sourceProperties(sourcePath, source);
+        // Within one account a shared-key request may name the source plainly (Azurite answers 500 to a
+        // Copy Blob whose source carries a SAS); with Azure AD a user-delegation SAS authorises the source.
+        String url = sharedKey ? source.getBlobUrl()
+                : source.getBlobUrl() + "?" + readSas(source, OffsetDateTime.now().plus(settings.sasLifetime()));
+        SyncPoller<BlobCopyInfo, Void> poller = targetBlob.beginCopy(new BlobBeginCopyOptions(url)
+                .setSourceRequestConditions(new BlobBeginCopySourceRequestConditions().setIfMatch(properties.getETag()))
+                .setPollInterval(Duration.ofMillis(250)));
+        PollResponse<BlobCopyInfo> done = poller.waitForCompletion(COPY_TIMEOUT);
+        CopyStatusType status = done.getValue() == null ? null : done.getValue().getCopyStatus();
+        if (status != CopyStatusType.SUCCESS) {
+            if (status == CopyStatusType.PENDING) {
+                poller.cancelOperation();
+            }
+            throw new StorageException("azure store could not copy " + sourcePath + ": copy status " + status
+                    + (done.getValue() == null ? "" : " " + done.getValue().getError()));
+        }
+    }
+
+    private static BlobProperties sourceProperties(String sourcePath, BlobClient source) {
+        try {
+            return source.getProperties();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                throw new ObjectNotFoundException(sourcePath);
+            }
+            throw e;
+        }
+    }
+
+    private void concatenateOnce(List<String> sources, List<BlobClient> sourceBlobs, BlockBlobClient targetBlob) {
+        String writeId = UUID.randomUUID().toString();
+        List<String> blockIds = new ArrayList<>();
+        List<Future<?>> staged = new ArrayList<>();
+        OffsetDateTime expiry = OffsetDateTime.now().plus(settings.sasLifetime());
+        try {
+            for (int i = 0; i < sources.size(); i++) {
+                BlobClient source = sourceBlobs.get(i);
+                BlobProperties properties = sourceProperties(sources.get(i), source);
+                long size = properties.getBlobSize();
+                if (size == 0) {
+                    continue;
+                }
+                String url = source.getBlobUrl() + "?" + readSas(source, expiry);
+                // The source must not change between its stat and the copy of its ranges.
+                BlobRequestConditions unchanged = new BlobRequestConditions().setIfMatch(properties.getETag());
+                for (long offset = 0; offset < size; offset += settings.maxCopyBlockSize()) {
+                    String blockId = blockId(writeId, blockIds.size());
+                    blockIds.add(blockId);
+                    BlobRange range = new BlobRange(offset, Math.min(settings.maxCopyBlockSize(), size - offset));
+                    String sourcePath = sources.get(i);
+                    staged.add(io.submit(() -> {
+                        try {
+                            targetBlob.stageBlockFromUrlWithResponse(new BlockBlobStageBlockFromUrlOptions(blockId, url)
+                                    .setSourceRange(range).setSourceRequestConditions(unchanged), null, Context.NONE);
+                        } catch (BlobStorageException e) {
+                            if (e.getStatusCode() == 404) {
+                                throw new ObjectNotFoundException(sourcePath);
+                            }
+                            throw e;
+                        }
+                        return null;
+                    }));
+                    while (inFlight(staged) >= Math.max(1, settings.uploadConcurrency())) {
+                        await(firstUnfinished(staged));
+                    }
+                    failFast(staged);
+                }
+            }
+            for (Future<?> future : staged) {
+                await(future);
+            }
+        } catch (RuntimeException e) {
+            staged.forEach(future -> future.cancel(true));
+            throw e;
+        }
+        if (blockIds.isEmpty()) {
+            targetBlob.upload(BinaryData.fromBytes(new byte[0]), true);
+        } else {
+            targetBlob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blockIds), null, Context.NONE);
+        }
+    }
+
+    /** A read-only SAS URL of the blob (service SAS with the account key, user-delegation SAS with Azure AD). */
+    @Override
+    public Optional<URI> readUrl(String path, Duration lifetime) {
+        BlobClient blob = blob(path);
+        return call("sign a read URL for", path,
+                () -> Optional.of(URI.create(blob.getBlobUrl() + "?" + readSas(blob, OffsetDateTime.now().plus(lifetime)))));
+    }
+
+    @Override
+    public void delete(String path) {
+        String key = key(path);
+        call("delete", path, () -> {
+            deleteIfExists(container.getBlobClient(key));
+            List<Future<?>> deletions = new ArrayList<>();
+            for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(key + "/")
+                    .setMaxResultsPerPage(5000), null)) {
+                BlobClient child = container.getBlobClient(item.getName());
+                deletions.add(io.submit(() -> deleteIfExists(child)));
+                while (inFlight(deletions) >= 8) {
+                    await(firstUnfinished(deletions));
+                }
+            }
+            for (Future<?> deletion : deletions) {
+                await(deletion);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        io.shutdownNow();
+    }
+
+    private static boolean deleteIfExists(BlobClient blob) {
+        try {
+            return blob.deleteIfExists();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                return false; // another deleter won the race: the same outcome
+            }
+            throw e;
+        }
+    }
+
+    /** A read-only SAS for one source blob, valid until {@code expiry}. */
+    private String readSas(BlobClient source, OffsetDateTime expiry) {
+        BlobServiceSasSignatureValues values = new BlobServiceSasSignatureValues(expiry, new BlobSasPermission().setReadPermission(true))
+                .setStartTime(OffsetDateTime.now().minusMinutes(5)); // clock skew between us and the service
+        if (sharedKey) {
+            return source.generateSas(values);
+        }
+        return source.generateUserDelegationSas(values, userDelegationKey(expiry));
+    }
+
+    /** An Azure AD delegation key, kept while it outlives the SAS it must sign. */
+    private UserDelegationKey userDelegationKey(OffsetDateTime needed) {
+        UserDelegationKey key = delegationKey;
+        if (key == null || key.getSignedExpiry().isBefore(needed)) {
+            synchronized (this) {
+                key = delegationKey;
+                if (key == null || key.getSignedExpiry().isBefore(needed)) {
+                    BlobServiceClient service = container.getServiceClient();
+                    OffsetDateTime now = OffsetDateTime.now();
+                    key = service.getUserDelegationKey(now.minusMinutes(5), needed.plus(settings.sasLifetime()));
+                    delegationKey = key;
+                }
+            }
+        }
+        return key;
+    }
+
+    private BlobClient blob(String path) {
+        return container.getBlobClient(key(path));
+    }
+
+    /** The blob name of a store path, refusing paths the filesystem store refuses too. */
+    String key(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
+            throw new IllegalArgumentException("invalid store path: " + path);
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("invalid store path: " + path);
+            }
+        }
+        return prefix + path;
+    }
+
+    private static String normalisePrefix(String prefix) {
+        if (prefix == null) {
+            return "";
+        }
+        String trimmed = prefix.strip();
+        while (trimmed.startsWith("/")) {
+            trimmed = trimmed.substring(1);
+        }
+        while (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed.isEmpty() ? "" : trimmed + "/";
+    }
+
+    /** Block ids must have one length within a blob: a write's id and the block's index, zero-padded. */
+    private static String blockId(String writeId, int index) {
+        return Base64.getEncoder().encodeToString(
+                String.format("%s-%06d", writeId, index).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Fills {@code buffer} from the stream; less than its length only at the end of the stream. */
+    private static int readBlock(InputStream content, byte[] buffer, int offset, String path) {
+        try {
+            return content.readNBytes(buffer, offset, buffer.length - offset);
+        } catch (IOException e) {
+            throw new StorageException("reading the content for " + path + " failed: " + e, new UncheckedIOException(e));
+        }
+    }
+
+    private static byte[] take(BlockingQueue<byte[]> free) {
+        try {
+            return free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while writing", e);
+        }
+    }
+
+    private static int inFlight(List<Future<?>> futures) {
+        int n = 0;
+        for (Future<?> future : futures) {
+            if (!future.isDone()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static Future<?> firstUnfinished(List<Future<?>> futures) {
+        for (Future<?> future : futures) {
+            if (!future.isDone()) {
+                return future;
+            }
+        }
+        return futures.get(futures.size() - 1);
+    }
+
+    /** Rethrows the failure of any finished task at once, instead of after the whole stream was read. */
+    private static void failFast(List<Future<?>> futures) {
+        for (Future<?> future : futures) {
+            if (future.isDone()) {
+                await(future);
+            }
+        }
+    }
+
+    private static void await(Future<?> future) {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while waiting for the store", e);
+        } catch (CancellationException e) {
+            throw new StorageException("a store request was cancelled", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new StorageException("a store request failed: " + cause, cause);
+        }
+    }
+
+    /**
+     * Runs one operation, turning what the SDK throws (service errors after retries, transport failures,
+     * timeouts) into {@link StorageException}; the driver's own exceptions pass unchanged.
+     */
+    private <T> T call(String operation, String path, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (StorageException | IllegalArgumentException e) {
+            throw e;
+        } catch (BlobStorageException e) {
+            throw new StorageException("azure store could not " + operation + " " + path + ": HTTP "
+                    + e.getStatusCode() + " " + e.getErrorCode(), e);
+        } catch (RuntimeException e) {
+            throw new StorageException("azure store could not " + operation + " " + path + ": " + e, e);
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

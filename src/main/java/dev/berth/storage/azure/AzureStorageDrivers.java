@@ -1,0 +1,125 @@
+package dev.berth.storage.azure;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.util.HttpClientOptions;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import dev.berth.storage.StorageException;
+import dev.berth.storage.StorageProperties;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds an {@link AzureStorageDriver} from {@code berth.storage.azure.*}. */
+public final class AzureStorageDrivers {
+
+    private static final Logger log = LoggerFactory.getLogger(AzureStorageDrivers.class);
+
+    private AzureStorageDrivers() {
+    }
+
+    /**
+     * Transient failures (5xx, 429, timeouts, broken connections) are retried by the SDK: 5 tries with
+     * exponential back-off from 0.5 s up to 10 s. No per-try timeout: a Put Block From URL of 4000 MiB may
+     * legitimately take minutes; a stuck connection is caught by the HTTP client's read/response timeouts.
+     */
+    public static RequestRetryOptions retryOptions() {
+        return new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 5, (Duration) null, Duration.ofMillis(500),
+                Duration.ofSeconds(10), null);
+    }
+
+    /** Timeouts that catch a stuck service without cutting a long server-side copy short. */
+    public static HttpClientOptions httpClientOptions() {
+        return new HttpClientOptions()
+                .setConnectTimeout(Duration.ofSeconds(10))
+                .setWriteTimeout(Duration.ofSeconds(60))
+                .setResponseTimeout(Duration.ofMinutes(5))
+                .setReadTimeout(Duration.ofSeconds(60));
+    }
+
+    /** The HTTP client on the class path (the JDK's, see pom.xml), with {@link #httpClientOptions()}. */
+    public static HttpClient httpClient() {
+        return HttpClient.createDefault(httpClientOptions());
+    }
+
+    public static AzureStorageDriver create(StorageProperties.Azure azure) {
+        return create(azure, AzureStorageDriver.Settings.defaults());
+    }
+
+    public static AzureStorageDriver create(StorageProperties.Azure azure, AzureStorageDriver.Settings settings) {
+        return create(azure, settings, httpClient());
+    }
+
+    /** With a given HTTP client (tests and measurements of other transports). */
+    public static AzureStorageDriver create(StorageProperties.Azure azure, AzureStorageDriver.Settings settings,
+            HttpClient httpClient) {
+        return create(azure, settings, httpClient, retryOptions());
+    }
+
+    /** With a given HTTP client and retry policy (tests). */
+    public static AzureStorageDriver create(StorageProperties.Azure azure, AzureStorageDriver.Settings settings,
+            HttpClient httpClient, RequestRetryOptions retryOptions) {
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder()
+                .httpClient(httpClient)
+                .retryOptions(retryOptions);
+        boolean sharedKey;
+        String credentialKind;
+        if (hasText(azure.connectionString())) {
+            builder.connectionString(azure.connectionString());
+            if (hasText(azure.endpoint())) {
+                builder.endpoint(azure.endpoint());
+            }
+            // A connection string with only a SAS token cannot sign SAS for concatenation.
+            sharedKey = azure.connectionString().contains("AccountKey=");
+            credentialKind = "connection string";
+        } else if (hasText(azure.accountKey())) {
+            if (!hasText(azure.accountName())) {
+                throw new IllegalStateException("berth.storage.azure.account-key needs berth.storage.azure.account-name");
+            }
+            builder.endpoint(endpoint(azure)).credential(new StorageSharedKeyCredential(azure.accountName(), azure.accountKey()));
+            sharedKey = true;
+            credentialKind = "account key";
+        } else {
+            if (!hasText(azure.accountName()) && !hasText(azure.endpoint())) {
+                throw new IllegalStateException("berth.storage.backend=azure needs berth.storage.azure.connection-string,"
+                        + " or account-name (with account-key, or Azure AD credentials via DefaultAzureCredential)");
+            }
+            builder.endpoint(endpoint(azure)).credential(new DefaultAzureCredentialBuilder().build());
+            sharedKey = false;
+            credentialKind = "DefaultAzureCredential";
+        }
+        BlobServiceClient service = builder.buildClient();
+        BlobContainerClient container = service.getBlobContainerClient(azure.container());
+        // Only names, never secrets.
+        log.info("Azure blob store: {} container '{}' prefix '{}' ({})", service.getAccountUrl(), azure.container(),
+                azure.prefix() == null ? "" : azure.prefix(), credentialKind);
+        if (azure.createContainer()) {
+            try {
+                container.createIfNotExists();
+            } catch (BlobStorageException e) {
+                throw new StorageException("cannot create the Azure container '" + azure.container() + "': HTTP "
+                        + e.getStatusCode() + " " + e.getErrorCode(), e);
+            } catch (RuntimeException e) {
+                throw new StorageException("cannot reach the Azure blob store at " + service.getAccountUrl() + ": " + e, e);
+            }
+        }
+        return new AzureStorageDriver(container, azure.prefix(), sharedKey, settings);
+    }
+
+    private static String endpoint(StorageProperties.Azure azure) {
+        if (hasText(azure.endpoint())) {
+            return azure.endpoint();
+        }
+        return "https://" + azure.accountName() + ".blob.core.windows.net";
+    }
+
+    private static boolean hasText(String value) {
+        return value != null && !value.isBlank();
+    }
+}
