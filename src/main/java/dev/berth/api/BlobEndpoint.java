@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /** {@code /v2/<name>/blobs/<digest>}: read (whole or one range) and delete. */
@@ -26,6 +28,17 @@ class BlobEndpoint {
             throws IOException {
         Digest digest = Digest.parse(route.reference());
         BlobInfo blob = blobs.require(route.name(), digest);
+        if (!headOnly) {
+            Optional<URI> direct = blobs.directUrl(digest);
+            if (direct.isPresent()) {
+                // The client follows with its own Range header; the store answers ranges itself.
+                response.setStatus(307);
+                response.setHeader("Location", direct.get().toString());
+                response.setHeader("Docker-Content-Digest", digest.toString());
+                response.setContentLength(0);
+                return;
+            }
+        }
         ByteRange range = ByteRange.parse(request.getHeader("Range"), blob.size());
         response.setHeader("Docker-Content-Digest", digest.toString());
         response.setHeader("ETag", "\"" + digest + "\"");

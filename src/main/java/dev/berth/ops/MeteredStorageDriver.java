@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -70,6 +72,11 @@ final class MeteredStorageDriver implements StorageDriver {
             delegate.concatenate(sources, target);
             return null;
         });
+    }
+
+    @Override
+    public Optional<URI> readUrl(String path, Duration lifetime) {
+        return timed("read_url", () -> delegate.readUrl(path, lifetime));
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
@@ -19,9 +20,16 @@ import org.springframework.stereotype.Service;
 public class BlobService {
 
     private final StorageDriver store;
+    private final RedirectProperties redirect;
 
-    public BlobService(StorageDriver store) {
+    public BlobService(StorageDriver store, RedirectProperties redirect) {
         this.store = store;
+        this.redirect = redirect;
+    }
+
+    /** Where readers may fetch the blob from the store directly, when redirects are on and the store signs URLs. */
+    public Optional<URI> directUrl(Digest digest) {
+        return redirect.enabled() ? store.readUrl(StorePaths.blobData(digest), redirect.lifetime()) : Optional.empty();
     }
 
     /** The blob as {@code repository} sees it, or empty when it is not linked there or its data is gone. */
