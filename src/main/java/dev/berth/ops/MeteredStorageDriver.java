@@ -2,6 +2,7 @@ package dev.berth.ops;
 
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.ObjectNotFoundException;
+import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
@@ -67,9 +68,14 @@ final class MeteredStorageDriver implements StorageDriver {
     }
 
     @Override
-    public void concatenate(List<String> sources, String target) {
-        timed("concatenate", () -> {
-            delegate.concatenate(sources, target);
+    public Piece writePiece(String path, InputStream content) {
+        return timed("write_piece", () -> delegate.writePiece(path, content));
+    }
+
+    @Override
+    public void composePieces(String path, List<String> handles, String target) {
+        timed("compose_pieces", () -> {
+            delegate.composePieces(path, handles, target);
             return null;
         });
     }

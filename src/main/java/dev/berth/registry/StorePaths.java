@@ -77,7 +77,8 @@ public final class StorePaths {
         return upload(repository, uploadId) + "/state.json";
     }
 
-    public static String uploadPart(RepositoryName repository, String uploadId, String part) {
-        return upload(repository, uploadId) + "/parts/" + part;
+    /** The upload's data, stored as pieces (one per request that carried data) until commit joins them. */
+    public static String uploadData(RepositoryName repository, String uploadId) {
+        return upload(repository, uploadId) + "/data";
     }
 }

@@ -46,10 +46,18 @@ public interface StorageDriver {
     List<String> list(String path);
 
     /**
-     * Makes {@code target} the concatenation of {@code sources}, in order, without passing the bytes through
-     * this process where the store allows it; the sources are left as they are.
+     * Streams {@code content} into a new piece of the multipart object at {@code path}. Pieces stay invisible
+     * until {@link #composePieces} joins them; writers of pieces of one path never disturb each other, and a
+     * piece that is never composed is garbage that goes with its folder (or, where the store keeps pieces
+     * apart from objects, expires on its own).
      */
-    void concatenate(List<String> sources, String target);
+    Piece writePiece(String path, InputStream content);
+
+    /**
+     * Makes {@code target} the concatenation of the pieces of {@code path} that {@code handles} name, in order,
+     * without passing their bytes through this process.
+     */
+    void composePieces(String path, List<String> handles, String target);
 
     /** Deletes the object or the whole folder at {@code path}; nothing happens when there is none. */
     void delete(String path);

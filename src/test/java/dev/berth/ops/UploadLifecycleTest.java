@@ -177,7 +177,7 @@ class UploadLifecycleTest {
             assertThat(metrics.value("http_server_requests_seconds_count",
                     "uri=\"/v2/{name}/blobs/uploads/{uuid}\"")).isPositive();
             assertThat(metrics.value("berth_storage_operations_seconds_count",
-                    "operation=\"concatenate\"")).isEqualTo(2);
+                    "operation=\"compose_pieces\"")).isEqualTo(2);
             assertThat(metrics.text()).doesNotContain("life/scripted").doesNotContain(uploadId(location));
         }
     }

@@ -9,6 +9,7 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import dev.berth.storage.azure.AzureStorageDriver;
 import dev.berth.storage.azure.AzureStorageDrivers;
+import dev.berth.support.Azurite;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,12 +26,12 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 /**
  * The Azure Blob Storage store against the driver contract, on a real Azurite (the image that
  * {@code scripts/build-azurite-image} builds offline), started once for the class. Blocks are small here
- * (1 MiB writes, 1 MiB copy ranges) so that multi-block writes and split sources are exercised cheaply.
+ * (1 MiB) so that pieces and writes of several blocks are exercised cheaply.
  */
 @Testcontainers
 class AzureStorageDriverTest extends StorageDriverContract {
 
-    static final String AZURITE_IMAGE = "mcr.microsoft.com/azure-storage/azurite:3.37.0";
+    static final String AZURITE_IMAGE = Azurite.IMAGE;
 
     @Container
     static final AzuriteContainer AZURITE = new AzuriteContainer(AZURITE_IMAGE);
@@ -40,7 +41,7 @@ class AzureStorageDriverTest extends StorageDriverContract {
     @BeforeAll
     static void createStore() {
         driver = AzureStorageDrivers.create(settings(AZURITE.getConnectionString(), "berth-test", "prefix/inside"),
-                new AzureStorageDriver.Settings(1024 * 1024, 4, 1024 * 1024, Duration.ofMinutes(15)));
+                new AzureStorageDriver.Settings(1024 * 1024, 4, Duration.ofMinutes(15)));
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -233,45 +234,66 @@ public abstract class StorageDriverContract {
         assertThat(store.list(path("dir/b-object"))).as("an object has no children").isEmpty();
     }
 
-    // --- concatenate ------------------------------------------------------------------------------------
+    // --- pieces -----------------------------------------------------------------------------------------
 
     @Test
-    void concatenatesOneSource() {
+    void composesOnePiece() {
         StorageDriver store = driver();
         byte[] content = bytes(2 * 1024 * 1024 + 5, 7);
-        store.writeBytes(path("parts/1"), content);
-        store.concatenate(List.of(path("parts/1")), path("blob"));
+        Piece piece = store.writePiece(path("upload/data"), new ByteArrayInputStream(content));
+        assertThat(piece.size()).isEqualTo(content.length);
+        store.composePieces(path("upload/data"), List.of(piece.handle()), path("blob"));
         assertThat(store.readAll(path("blob"))).isEqualTo(content);
-        assertThat(store.readAll(path("parts/1"))).as("the source stays").isEqualTo(content);
+        assertThat(store.stat(path("blob"))).map(ObjectInfo::size).hasValue((long) content.length);
     }
 
     @Test
-    void concatenatesSeveralSourcesInOrder() {
+    void composesSeveralPiecesInTheOrderGivenAndLeavesOutTheOthers() {
         StorageDriver store = driver();
         byte[] one = bytes(3 * 1024 * 1024 + 1, 8);
         byte[] two = bytes(17, 9);
         byte[] three = bytes(1024 * 1024, 10);
-        store.writeBytes(path("parts/1"), one);
-        store.writeBytes(path("parts/2"), two);
-        store.writeBytes(path("parts/3"), three);
+        String data = path("upload/data");
+        Piece first = store.writePiece(data, new ByteArrayInputStream(one));
+        Piece unused = store.writePiece(data, new ByteArrayInputStream(bytes(999, 12)));
+        Piece third = store.writePiece(data, new ByteArrayInputStream(three));
+        Piece second = store.writePiece(data, new ByteArrayInputStream(two));
+        assertThat(unused.handle()).isNotIn(first.handle(), second.handle(), third.handle());
         store.writeBytes(path("blob"), "an older object".getBytes(StandardCharsets.UTF_8));
-        store.concatenate(List.of(path("parts/1"), path("parts/2"), path("parts/3")), path("blob"));
+
+        store.composePieces(data, List.of(first.handle(), second.handle(), third.handle()), path("blob"));
+
         byte[] expected = new byte[one.length + two.length + three.length];
         System.arraycopy(one, 0, expected, 0, one.length);
         System.arraycopy(two, 0, expected, one.length, two.length);
         System.arraycopy(three, 0, expected, one.length + two.length, three.length);
         assertThat(store.readAll(path("blob"))).isEqualTo(expected);
         assertThat(store.stat(path("blob"))).map(ObjectInfo::size).hasValue((long) expected.length);
-        assertThat(store.readAll(path("parts/2"))).isEqualTo(two);
     }
 
     @Test
-    void concatenatingAMissingSourceFails() {
+    void piecesWrittenConcurrentlyDoNotDisturbEachOther() throws Exception {
         StorageDriver store = driver();
-        store.writeBytes(path("parts/1"), bytes(10, 11));
-        assertThatThrownBy(() -> store.concatenate(List.of(path("parts/1"), path("parts/missing")), path("blob")))
-                .isInstanceOf(ObjectNotFoundException.class);
-        assertThat(store.stat(path("blob"))).isEmpty();
+        String data = path("racing/data");
+        List<byte[]> contents = List.of(bytes(1536 * 1024, 13), bytes(2 * 1024 * 1024, 14), bytes(700, 15));
+        ExecutorService pool = Executors.newFixedThreadPool(contents.size());
+        try {
+            List<Future<Piece>> pieces = new ArrayList<>();
+            for (byte[] content : contents) {
+                pieces.add(pool.submit(() -> store.writePiece(data, new ByteArrayInputStream(content))));
+            }
+            List<String> handles = new ArrayList<>();
+            for (Future<Piece> piece : pieces) {
+                handles.add(piece.get().handle());
+            }
+            store.composePieces(data, List.of(handles.get(2), handles.get(0)), path("blob"));
+        } finally {
+            pool.shutdownNow();
+        }
+        byte[] expected = new byte[700 + 1536 * 1024];
+        System.arraycopy(contents.get(2), 0, expected, 0, 700);
+        System.arraycopy(contents.get(0), 0, expected, 700, 1536 * 1024);
+        assertThat(store.readAll(path("blob"))).isEqualTo(expected);
     }
 
     // --- delete -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.upload.digest.ResumableSha256;
 import dev.berth.registry.upload.digest.Sha256State;
+import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
@@ -99,33 +100,24 @@ public class UploadService {
             }
         }
         ResumableSha256 hash = ResumableSha256.resume(decode(state.sha256State()));
-        String partName = String.format("%019d-%s", state.size(), UUID.randomUUID());
-        String partPath = StorePaths.uploadPart(repository, id, partName);
         HashingInputStream hashing = new HashingInputStream(body, hash);
-        try {
-            store.write(partPath, hashing);
-        } catch (RuntimeException e) {
-            store.delete(partPath);
-            throw e;
-        }
+        // A piece that ends up unused (short body, lost race) stays behind until the upload is deleted.
+        Piece piece = store.writePiece(StorePaths.uploadData(repository, id), hashing);
         long received = hashing.count();
         long expected = range != null ? range.length() : declaredLength;
         if (expected >= 0 && received != expected) {
-            store.delete(partPath);
             throw new RegistryException(ErrorCode.SIZE_INVALID,
                     "the chunk announced " + expected + " bytes but carried " + received);
         }
         if (received == 0) {
-            store.delete(partPath);
             return new UploadStatus(repository, id, state.size());
         }
-        UploadState grown = state.withPart(new UploadState.Part(partName, received), encode(hash.state()),
+        UploadState grown = state.withPart(new UploadState.Part(piece.handle(), received), encode(hash.state()),
                 clock.instant());
         try {
             store.writeIfVersion(StorePaths.uploadState(repository, id), json.writeValueAsBytes(grown),
                     loaded.version());
         } catch (VersionConflictException e) {
-            store.delete(partPath);
             UploadStatus now = status(repository, id);
             throw new UploadOutOfOrderException(now,
                     "another request changed this upload at the same time; resume from byte " + now.size());
@@ -165,13 +157,11 @@ public class UploadService {
                     + " completed; it now has " + now.size() + " bytes");
         }
         if (blobs.findStored(digest).isEmpty()) {
-            List<String> parts = state.parts().stream()
-                    .map(part -> StorePaths.uploadPart(repository, id, part.name()))
-                    .toList();
-            if (parts.isEmpty()) {
+            List<String> pieces = state.parts().stream().map(UploadState.Part::handle).toList();
+            if (pieces.isEmpty()) {
                 store.writeBytes(StorePaths.blobData(digest), new byte[0]);
             } else {
-                store.concatenate(parts, StorePaths.blobData(digest));
+                store.composePieces(StorePaths.uploadData(repository, id), pieces, StorePaths.blobData(digest));
             }
         }
         blobs.link(repository, digest);

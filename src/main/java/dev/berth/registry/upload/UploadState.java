@@ -11,7 +11,7 @@ import java.util.List;
  * @param updatedAt when it last received data
  * @param size bytes durably received: the sum of the parts
  * @param sha256State SHA-256 state after those bytes (Go's binary form, base64), so commit never re-reads data
- * @param parts the stored pieces in order, one per request that carried data
+ * @param parts the stored pieces of the upload's data in order, one per request that carried data
  * @param completed set once a commit has begun, so no later chunk can slip in
  */
 public record UploadState(Instant startedAt, Instant updatedAt, long size, String sha256State, List<Part> parts,
@@ -21,8 +21,8 @@ public record UploadState(Instant startedAt, Instant updatedAt, long size, Strin
         parts = List.copyOf(parts);
     }
 
-    /** One stored piece of the upload's data. */
-    public record Part(String name, long size) {
+    /** One stored piece of the upload's data: the store's handle for it and its size. */
+    public record Part(String handle, long size) {
     }
 
     UploadState withPart(Part part, String newSha256State, Instant now) {

@@ -2,6 +2,7 @@ package dev.berth.storage.filesystem;
 
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.ObjectNotFoundException;
+import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
@@ -165,8 +166,19 @@ public final class FilesystemStorageDriver implements StorageDriver {
         return names;
     }
 
+    /** Each piece is a file of its own in the folder {@code path}. */
     @Override
-    public void concatenate(List<String> sources, String target) {
+    public Piece writePiece(String path, InputStream content) {
+        String handle = UUID.randomUUID().toString();
+        return new Piece(handle, write(path + "/" + handle, content));
+    }
+
+    @Override
+    public void composePieces(String path, List<String> handles, String target) {
+        concatenate(handles.stream().map(handle -> path + "/" + handle).toList(), target);
+    }
+
+    private void concatenate(List<String> sources, String target) {
         Path targetFile = resolve(target);
         Path temp = newTempFile();
         try {
