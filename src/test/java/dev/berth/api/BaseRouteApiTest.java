@@ -6,6 +6,7 @@ import static dev.berth.api.RegistryHttp.entries;
 import static dev.berth.api.RegistryHttp.get;
 import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
+import static dev.berth.api.RegistryHttp.isAbsent;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.randomBytes;
 import static dev.berth.api.RegistryHttp.send;
@@ -16,6 +17,7 @@ import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.SharedBerth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -30,6 +32,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +44,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BaseRouteApiTest {
 
     private static final String DIGEST = sha256("base-route-test");
+
+    /** Starts the shared Berth (and its store) here, outside any test's timeout. */
+    @BeforeAll
+    static void startTheSharedBerth() {
+        SharedBerth.get();
+    }
 
     @Test
     void getV2WithSlashAnswers200WithApiVersionHeader() {
@@ -167,8 +177,8 @@ class BaseRouteApiTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(content);
-        assertThat(Files.isRegularFile(store().resolve("docker/registry/v2/repositories/" + name
-                + "/_layers/sha256/" + RegistryHttp.hex(digest) + "/link"))).isTrue();
+        assertThat(store().stat("docker/registry/v2/repositories/" + name
+                + "/_layers/sha256/" + RegistryHttp.hex(digest) + "/link")).isPresent();
     }
 
     @Test
@@ -184,7 +194,38 @@ class BaseRouteApiTest {
 
     @Test
     void invalidRepositoryNamesAreNameInvalidAndCreateNothing() {
-        String marker = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String marker = newMarker();
+        Set<String> before = registryEntries();
+
+        sendWithInvalidNames(marker);
+
+        Set<String> after = registryEntries();
+        assertThat(after).as("store entries after requests with invalid names").isEqualTo(before);
+        assertThat(after).noneMatch(path -> path.contains(marker));
+    }
+
+    @Test
+    void invalidRepositoryNamesCreateNothingOutsideTheRegistryLayout() {
+        Assumptions.assumeTrue(SharedBerth.isFilesystem(),
+                "only a folder store has an outside (its root's other entries and its parent folder) to escape to");
+        Path root = SharedBerth.root();
+        String marker = newMarker();
+        Set<String> before = namesIn(root);
+        assertThat(namesNextTo(root, marker)).as("entries named for the test next to the store, before").isEmpty();
+
+        sendWithInvalidNames(marker);
+
+        assertThat(namesIn(root)).as("entries directly in the store root after requests with invalid names")
+                .isEqualTo(before);
+        assertThat(namesNextTo(root, marker)).as("entries named for the test next to the store").isEmpty();
+    }
+
+    private static String newMarker() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /** Every route that takes a repository name, with names that break the rules in each way, all refused. */
+    private static void sendWithInvalidNames(String marker) {
         List<String> names = List.of(
                 "Upper" + marker + "/Case",
                 "a" + marker + "/../b" + marker,
@@ -193,10 +234,6 @@ class BaseRouteApiTest {
                 "trail" + marker + "-",
                 "x" + marker + "/.hidden",
                 "x" + marker + "/" + "b".repeat(255));
-        Path root = store();
-        Set<String> before = registryEntries(root);
-        assertThat(namesNextTo(root, marker)).as("entries named for the test next to the store, before").isEmpty();
-
         for (String name : names) {
             byte[] content = utf8("payload " + name);
             String digest = sha256(content);
@@ -210,17 +247,29 @@ class BaseRouteApiTest {
             assertError(get("/v2/" + name + "/manifests/latest"), 400, "NAME_INVALID");
             assertError(get("/v2/" + name + "/referrers/" + digest), 400, "NAME_INVALID");
         }
-
-        Set<String> after = registryEntries(root);
-        assertThat(after).as("store entries after requests with invalid names").isEqualTo(before);
-        assertThat(after).noneMatch(path -> path.contains(marker));
-        assertThat(namesNextTo(root, marker)).as("entries named for the test next to the store").isEmpty();
     }
 
-    /** What the registry keeps under the store root, leaving out Berth's own bookkeeping (the upload purge's lock). */
-    private static Set<String> registryEntries(Path root) {
-        return entries(root).stream().filter(path -> !path.equals("berth") && !path.startsWith("berth/"))
-                .collect(Collectors.toCollection(TreeSet::new));
+    /**
+     * What the registry keeps in the store: everything under {@code docker/}, the root of the Distribution
+     * layout (the store root's own entries, which no store lists, are checked on the filesystem only).
+     */
+    private static Set<String> registryEntries() {
+        return entries("docker");
+    }
+
+    /**
+     * The entries directly in the store root, leaving out Berth's own bookkeeping (the upload purge's lock)
+     * and its scratch and lock folders.
+     */
+    private static Set<String> namesIn(Path root) {
+        try (Stream<Path> children = Files.list(root)) {
+            return children.map(path -> path.getFileName().toString())
+                    .filter(name -> !name.equals("berth") && !name.startsWith(".berth-tmp")
+                            && !name.startsWith(".berth-locks"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Names containing {@code marker} in the store root's parent folder (where an escape would land). */
@@ -242,6 +291,6 @@ class BaseRouteApiTest {
 
         assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(content), content), 400,
                 "NAME_INVALID");
-        assertThat(Files.exists(store().resolve("docker/registry/v2/repositories/" + prefix))).isFalse();
+        assertThat(isAbsent("docker/registry/v2/repositories/" + prefix)).isTrue();
     }
 }

@@ -7,6 +7,8 @@ import static dev.berth.api.RegistryHttp.blobData;
 import static dev.berth.api.RegistryHttp.delete;
 import static dev.berth.api.RegistryHttp.get;
 import static dev.berth.api.RegistryHttp.header;
+import static dev.berth.api.RegistryHttp.isAbsent;
+import static dev.berth.api.RegistryHttp.isFolder;
 import static dev.berth.api.RegistryHttp.patch;
 import static dev.berth.api.RegistryHttp.post;
 import static dev.berth.api.RegistryHttp.pushBlob;
@@ -14,6 +16,7 @@ import static dev.berth.api.RegistryHttp.put;
 import static dev.berth.api.RegistryHttp.randomBytes;
 import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.startUpload;
+import static dev.berth.api.RegistryHttp.store;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.uploadFolder;
@@ -22,16 +25,15 @@ import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.RawResponse;
+import dev.berth.support.SharedBerth;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,6 +44,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BlobUploadApiTest {
 
     private static final String OCTET_STREAM = "application/octet-stream";
+
+    /** Starts the shared Berth (and its store) here, outside any test's timeout. */
+    @BeforeAll
+    static void startTheSharedBerth() {
+        SharedBerth.get();
+    }
 
     // ---------------------------------------------------------------- monolithic
 
@@ -70,10 +78,9 @@ class BlobUploadApiTest {
 
         assertError(get("/v2/" + name + "/blobs/" + claimed), 404, "BLOB_UNKNOWN");
         assertError(get("/v2/" + name + "/blobs/" + sha256(content)), 404, "BLOB_UNKNOWN");
-        assertThat(Files.exists(blobData(claimed))).isFalse();
-        Path uploads = RegistryHttp.storePath("docker/registry/v2/repositories/" + name + "/_uploads");
-        assertThat(!Files.exists(uploads) || RegistryHttp.entries(uploads).equals(Set.of("")))
-                .as("no upload left in %s", uploads).isTrue();
+        assertThat(isAbsent(blobData(claimed))).isTrue();
+        String uploads = "docker/registry/v2/repositories/" + name + "/_uploads";
+        assertThat(RegistryHttp.entries(uploads)).as("no upload left in %s", uploads).isEmpty();
     }
 
     @ParameterizedTest(name = "digest={0}")
@@ -132,7 +139,7 @@ class BlobUploadApiTest {
         assertThat(header(response, "Docker-Upload-UUID")).isEqualTo(uploadId(location));
         assertThat(header(response, "Range")).isEqualTo("0-0");
         assertThat(response.body()).isEmpty();
-        assertThat(Files.isDirectory(uploadFolder(name, uploadId(location)))).isTrue();
+        assertThat(isFolder(uploadFolder(name, uploadId(location)))).isTrue();
     }
 
     @Test
@@ -375,8 +382,8 @@ class BlobUploadApiTest {
 
         assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(get("/v2/" + name + "/blobs/" + wrong), 404, "BLOB_UNKNOWN");
-        assertThat(Files.exists(uploadFolder(name, uploadId(location)))).isFalse();
-        assertThat(Files.exists(blobData(wrong))).isFalse();
+        assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
+        assertThat(isAbsent(blobData(wrong))).isTrue();
     }
 
     @Test
@@ -397,15 +404,15 @@ class BlobUploadApiTest {
         String id = uploadId(location);
         assertThat(patch(location, Arrays.copyOfRange(content, 0, 1000)).statusCode()).isEqualTo(202);
         assertThat(patch(location, Arrays.copyOfRange(content, 1000, 4096)).statusCode()).isEqualTo(202);
-        assertThat(Files.isDirectory(uploadFolder(name, id))).as("upload folder while in progress").isTrue();
+        assertThat(isFolder(uploadFolder(name, id))).as("upload folder while in progress").isTrue();
 
         String digest = sha256(content);
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
 
-        assertThat(Files.exists(uploadFolder(name, id))).as("upload folder after commit").isFalse();
-        assertThat(Files.readAllBytes(blobData(digest))).isEqualTo(content);
-        assertThat(Files.readString(RegistryHttp.storePath("docker/registry/v2/repositories/" + name
-                + "/_layers/sha256/" + RegistryHttp.hex(digest) + "/link"))).isEqualTo(digest);
+        assertThat(isAbsent(uploadFolder(name, id))).as("upload folder after commit").isTrue();
+        assertThat(store().readAll(blobData(digest))).isEqualTo(content);
+        assertThat(new String(store().readAll("docker/registry/v2/repositories/" + name + "/_layers/sha256/"
+                + RegistryHttp.hex(digest) + "/link"), StandardCharsets.UTF_8)).isEqualTo(digest);
         assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
     }
 
@@ -426,7 +433,7 @@ class BlobUploadApiTest {
 
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
 
-        assertThat(Files.readAllBytes(blobData(digest))).isEqualTo(content);
+        assertThat(store().readAll(blobData(digest))).isEqualTo(content);
         assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
     }
 
@@ -522,7 +529,7 @@ class BlobUploadApiTest {
         assertError(put(location + "?digest=" + sha256(content), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(put(location + "?digest=" + sha256(content), randomBytes(3)), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(delete(location), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertThat(Files.exists(uploadFolder(name, uploadId(location)))).isFalse();
+        assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
     }
 
     @ParameterizedTest(name = "upload id {0}")

@@ -29,11 +29,13 @@ import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,6 +47,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ManifestApiTest {
 
     private static final int FOUR_MIB = 4 * 1024 * 1024;
+
+    /** Starts the shared Berth (and its store) here, outside any test's timeout. */
+    @BeforeAll
+    static void startTheSharedBerth() {
+        SharedBerth.get();
+    }
 
     // ---------------------------------------------------------------- push and pull
 

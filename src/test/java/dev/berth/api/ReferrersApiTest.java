@@ -22,10 +22,12 @@ import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
@@ -38,6 +40,12 @@ class ReferrersApiTest {
     private static final String SBOM = "application/spdx+json";
     private static final String EXAMPLE_CONFIG = "application/vnd.example.config.v1+json";
     private static final String EMPTY_DESCRIPTOR = descriptor(OCI_EMPTY, EMPTY_JSON_DIGEST, 2);
+
+    /** Starts the shared Berth (and its store) here, outside any test's timeout. */
+    @BeforeAll
+    static void startTheSharedBerth() {
+        SharedBerth.get();
+    }
 
     /** A pushed referrer: its digest and size, and the descriptor the referrers list should show for it. */
     private record Referrer(String digest, int size, String json, JsonNode expectedDescriptor) {

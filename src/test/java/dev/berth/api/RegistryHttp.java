@@ -2,6 +2,8 @@ package dev.berth.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.storage.StorageDriver;
+import dev.berth.support.Azurite;
 import dev.berth.support.SharedBerth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,7 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -25,8 +26,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -357,34 +356,69 @@ final class RegistryHttp {
         return bytes.toByteArray();
     }
 
-    // ---------------------------------------------------------------- the store on disk
+    // ---------------------------------------------------------------- the store, through its driver
 
-    static Path store() {
-        return SharedBerth.root();
+    /** The shared instance's store (filesystem or Azure), as Berth itself sees it. */
+    static StorageDriver store() {
+        return SharedBerth.store();
     }
 
-    /** A path under the store root, in the store's own layout. */
-    static Path storePath(String relative) {
-        return store().resolve(relative);
+    static String uploadFolder(String repository, String uploadId) {
+        return "docker/registry/v2/repositories/" + repository + "/_uploads/" + uploadId;
     }
 
-    static Path uploadFolder(String repository, String uploadId) {
-        return storePath("docker/registry/v2/repositories/" + repository + "/_uploads/" + uploadId);
-    }
-
-    static Path blobData(String digest) {
+    static String blobData(String digest) {
         String hex = hex(digest);
-        return storePath("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
+        return "docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data";
     }
 
-    /** Every file and folder under {@code folder}, relative to it, except Berth's scratch and lock folders. */
-    static Set<String> entries(Path folder) {
-        try (Stream<Path> walk = Files.walk(folder)) {
-            return walk.map(path -> folder.relativize(path).toString())
-                    .filter(path -> !path.startsWith(".berth-tmp") && !path.startsWith(".berth-locks"))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Whether {@code path} is an object in the store. */
+    static boolean isObject(String path) {
+        return store().stat(path).isPresent();
+    }
+
+    /** Whether {@code path} is a folder holding something (the only kind of folder every store has). */
+    static boolean isFolder(String path) {
+        return !store().list(path).isEmpty();
+    }
+
+    /**
+     * Whether nothing at all is left at {@code path}: no object, nothing under it, and on the filesystem not
+     * even an empty folder (the one leftover only that store can have).
+     */
+    static boolean isAbsent(String path) {
+        return !isObject(path) && !isFolder(path)
+                && (!SharedBerth.isFilesystem() || !Files.exists(SharedBerth.root().resolve(path)));
+    }
+
+    /**
+     * Every object and folder under {@code folder}, relative to it (not the folder itself), except Berth's
+     * scratch and lock folders; empty when there is no such folder. On the filesystem this walks the folders
+     * with the driver's {@code list}; on Azure, where a folder is only a name prefix and Azurite takes longer
+     * for each listing the fuller the container gets, the same set comes from one flat listing of the blobs.
+     */
+    static Set<String> entries(String folder) {
+        Set<String> found = new TreeSet<>();
+        if (SharedBerth.isFilesystem()) {
+            collect(folder, "", found);
+        } else {
+            for (String blob : Azurite.blobNames(SharedBerth.AZURE_CONTAINER, folder + "/")) {
+                String relative = blob.substring(folder.length() + 1);
+                for (int slash = relative.indexOf('/'); slash >= 0; slash = relative.indexOf('/', slash + 1)) {
+                    found.add(relative.substring(0, slash));
+                }
+                found.add(relative);
+            }
+        }
+        found.removeIf(path -> path.startsWith(".berth-tmp") || path.startsWith(".berth-locks"));
+        return found;
+    }
+
+    private static void collect(String folder, String relative, Set<String> found) {
+        for (String name : store().list(folder)) {
+            String child = relative.isEmpty() ? name : relative + "/" + name;
+            found.add(child);
+            collect(folder + "/" + name, child, found);
         }
     }
 

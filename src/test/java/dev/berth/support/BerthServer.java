@@ -24,15 +24,25 @@ public final class BerthServer implements AutoCloseable {
     /** Starts Berth on the filesystem store at {@code root}, with any extra {@code --name=value} arguments. */
     public static BerthServer startOnFilesystem(Path root, String... extraArgs) {
         List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--management.server.port=0",
-                "--management.server.address=127.0.0.1",
                 "--berth.storage.backend=filesystem",
                 "--berth.storage.filesystem.root=" + root.toAbsolutePath()));
         args.addAll(List.of(extraArgs));
+        return start(args.toArray(String[]::new));
+    }
+
+    /**
+     * Starts Berth on loopback with random HTTP and management ports and the given {@code --name=value}
+     * arguments, which must choose the store (for example {@link Azurite#berthArgs}).
+     */
+    public static BerthServer start(String... args) {
+        List<String> all = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--server.address=127.0.0.1",
+                "--management.server.port=0",
+                "--management.server.address=127.0.0.1"));
+        all.addAll(List.of(args));
         return new BerthServer(new SpringApplicationBuilder(BerthApplication.class)
-                .run(args.toArray(String[]::new)));
+                .run(all.toArray(String[]::new)));
     }
 
     public int port() {
