@@ -1,0 +1,241 @@
+package dev.berth.cluster;
+
+import dev.berth.BerthApplication;
+import dev.berth.clients.Commands;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Berth replica as a separate OS process (a {@code java} child of the test JVM, on the test JVM's class
+ * path), so that a test can kill it hard ({@link #kill()}: SIGKILL, no shutdown hook, no graceful drain).
+ * Its whole output goes to a log file under {@code target/cluster-logs/}; {@link #tail(int)} reads it back
+ * for failure messages.
+ */
+public final class BerthProcess implements AutoCloseable {
+
+    /** Three JVMs start side by side on two busy cores: generous. */
+    static final Duration STARTUP = Duration.ofSeconds(180);
+
+    private final String name;
+    private final Process process;
+    private final int port;
+    private final int managementPort;
+    private final Path log;
+
+    private BerthProcess(String name, Process process, int port, int managementPort, Path log) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.managementPort = managementPort;
+        this.log = log;
+    }
+
+    /**
+     * Starts a replica on the Azure store (Azurite) and waits until its readiness probe answers 200. A port
+     * taken between choosing it and binding it is retried with other ports.
+     */
+    public static BerthProcess startOnAzure(String name, String connectionString, String container, String... extraArgs) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(name, connectionString, container, extraArgs);
+            } catch (PortTaken e) {
+                if (attempt >= 3) {
+                    throw new AssertionError(e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static BerthProcess startOnce(String name, String connectionString, String container,
+            String... extraArgs) throws PortTaken {
+        int port = Commands.freePort();
+        int managementPort = Commands.freePort();
+        while (managementPort == port) {
+            managementPort = Commands.freePort();
+        }
+        Path log = logDirectory().resolve(name + "-" + port + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                javaExecutable(),
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "--add-opens", "java.base/sun.security.provider=ALL-UNNAMED",
+                "-cp", classPath(),
+                BerthApplication.class.getName(),
+                "--server.port=" + port,
+                "--management.server.port=" + managementPort,
+                "--server.address=127.0.0.1",
+                "--management.server.address=127.0.0.1",
+                "--berth.storage.backend=azure",
+                "--berth.storage.azure.connection-string=" + connectionString,
+                "--berth.storage.azure.container=" + container));
+        command.addAll(List.of(extraArgs));
+        Process process;
+        try {
+            Files.writeString(log, "# replica " + name + " on 127.0.0.1:" + port + " (management " + managementPort
+                    + "), class path from " + classPathSource() + "\n# " + String.join(" ", command.subList(
+                            command.indexOf(BerthApplication.class.getName()), command.size()))
+                            .replace(connectionString, "<azurite connection string>") + "\n", StandardCharsets.UTF_8);
+            process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start replica " + name, e);
+        }
+        BerthProcess replica = new BerthProcess(name, process, port, managementPort, log);
+        try {
+            Commands.awaitHttp200(replica.managementUri("/actuator/health/readiness"), STARTUP, process, log);
+        } catch (AssertionError e) {
+            replica.kill();
+            String tail = replica.tail(60);
+            if (tail.contains("already in use")) {
+                throw new PortTaken("replica " + name + ": port taken\n" + tail);
+            }
+            // The message already ends with the log's last lines; a stack trace's causes may be further up.
+            throw new AssertionError("replica " + name + " did not become ready: " + e.getMessage() + "\n"
+                    + replica.errors(20), e);
+        }
+        return replica;
+    }
+
+    /**
+     * The class path to give the child: surefire's test class path when it runs us (its {@code java.class.path}
+     * may be a manifest-only booter jar; that would work too, but the plain list is clearer in a process
+     * listing), else this JVM's own.
+     */
+    static String classPath() {
+        return System.getProperty(classPathSource());
+    }
+
+    private static String classPathSource() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? "surefire.test.class.path" : "java.class.path";
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static Path logDirectory() {
+        Path directory = Path.of("target", "cluster-logs").toAbsolutePath();
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return directory;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    /** {@code 127.0.0.1:port}. */
+    public String hostAndPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://" + hostAndPort() + path);
+    }
+
+    public URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL ({@link Process#destroyForcibly()}), then waits until the process is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("replica " + name + " (pid " + process.pid() + ") survived SIGKILL for 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The last {@code lines} lines of the replica's output, headed by the log's path. */
+    public String tail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "----- last " + lines + " lines of replica " + name + " (" + log + ") -----\n"
+                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n-----";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** Up to {@code max} lines of the log that name errors: ERROR lines and the causes of stack traces. */
+    public String errors(int max) {
+        try {
+            List<String> errors = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                    .filter(line -> line.contains(" ERROR ") || line.startsWith("Caused by:")
+                            || line.contains("APPLICATION FAILED TO START") || line.startsWith("Description:")
+                            || line.startsWith("Action:"))
+                    .limit(max)
+                    .toList();
+            return errors.isEmpty() ? "" : "----- errors in " + log + " -----\n" + String.join("\n", errors) + "\n-----";
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** SIGTERM (Berth drains in-flight requests), SIGKILL if it takes longer than 20 s. */
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                kill();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "replica " + name + " (" + hostAndPort() + ", pid " + process.pid() + (isAlive() ? "" : ", dead") + ")";
+    }
+
+    private static final class PortTaken extends Exception {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+}
