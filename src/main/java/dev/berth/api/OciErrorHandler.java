@@ -3,6 +3,7 @@ package dev.berth.api;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.upload.UploadOutOfOrderException;
+import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.StorageException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -41,6 +42,15 @@ class OciErrorHandler {
         }
         log.debug("{} {} -> {} {}", request.getMethod(), request.getRequestURI(), e.code(), e.getMessage());
         write(response, e.code(), e.getMessage(), e.detail(), request);
+    }
+
+    /** Data deleted between a request's check and its read (a concurrent delete or purge): gone, not broken. */
+    @ExceptionHandler(ObjectNotFoundException.class)
+    void vanished(ObjectNotFoundException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        log.debug("{} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        write(response, ErrorCode.BLOB_UNKNOWN, "the requested data was deleted while the request was served", null,
+                request);
     }
 
     @ExceptionHandler(StorageException.class)

@@ -106,7 +106,9 @@ public final class AzureStorageDrivers {
                 throw new StorageException("cannot create the Azure container '" + azure.container() + "': HTTP "
                         + e.getStatusCode() + " " + e.getErrorCode(), e);
             } catch (RuntimeException e) {
-                throw new StorageException("cannot reach the Azure blob store at " + service.getAccountUrl() + ": " + e, e);
+                // A malformed key or connection string fails here too, not only an unreachable endpoint.
+                throw new StorageException("cannot use the Azure blob store at " + service.getAccountUrl()
+                        + " (unreachable, or the credentials are malformed): " + e.getClass().getSimpleName(), e);
             }
         }
         return new AzureStorageDriver(container, azure.prefix(), sharedKey, settings);
