@@ -34,8 +34,7 @@ public class RegistryController {
     @RequestMapping({"/v2", "/v2/", "/v2/**"})
     public void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        String rest = path.length() <= "/v2/".length() ? "" : path.substring("/v2/".length());
-        RegistryRoute route = RegistryRoute.parse(rest);
+        RegistryRoute route = RegistryRoute.parseRequestPath(path);
         if (route == null) {
             throw new RegistryException(ErrorCode.ROUTE_UNKNOWN, "no API route matches " + path);
         }

@@ -44,6 +44,14 @@ public record RegistryRoute(Kind kind, RepositoryName name, String reference) {
     private static final Pattern REFERRERS = Pattern.compile("(.+)/referrers/([^/]+)");
 
     /**
+     * Parses a request path starting with {@code /v2} (the base route is {@code /v2} or {@code /v2/}); null
+     * when it names no route, NAME_INVALID when the repository name breaks the grammar.
+     */
+    public static RegistryRoute parseRequestPath(String path) {
+        return parse(path.length() <= "/v2/".length() ? "" : path.substring("/v2/".length()));
+    }
+
+    /**
      * Parses the path after {@code /v2/}. Returns null when it names no route; throws NAME_INVALID when
      * it names a route but the repository name breaks the grammar.
      */

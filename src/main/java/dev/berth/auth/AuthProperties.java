@@ -1,0 +1,46 @@
+package dev.berth.auth;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Who may use the registry API ({@code /v2/...}); Actuator on the management port is not affected.
+ *
+ * @param mode {@code none} (anyone may do anything), {@code htpasswd} (HTTP Basic against a bcrypt
+ *     htpasswd file; every known user may do anything) or {@code token} (Docker token authentication:
+ *     JWT bearer tokens from an external token server, checked per repository and action)
+ * @param realm the realm named in Basic challenges
+ * @param anonymousPull repository name patterns anyone may pull without credentials ({@code *} matches
+ *     within one path component, {@code **} across components: {@code public/**})
+ * @param htpasswd settings of the {@code htpasswd} mode
+ * @param token settings of the {@code token} mode
+ */
+@ConfigurationProperties("berth.auth")
+public record AuthProperties(@DefaultValue("none") Mode mode, @DefaultValue("Berth") String realm,
+        @DefaultValue List<String> anonymousPull, @DefaultValue Htpasswd htpasswd, @DefaultValue Token token) {
+
+    public enum Mode {
+        NONE, HTPASSWD, TOKEN
+    }
+
+    /** @param path the htpasswd file ({@code htpasswd -B} entries); re-read when it changes */
+    public record Htpasswd(Path path) {
+    }
+
+    /**
+     * @param realm URL of the token server, sent to clients in the Bearer challenge
+     * @param service this registry's name at the token server; tokens must name it as audience
+     * @param issuer the {@code iss} tokens must carry
+     * @param certificates PEM files of X.509 certificates or public keys ({@code BEGIN PUBLIC KEY}) that
+     *     may have signed tokens
+     * @param jwks a JWKS file path or {@code http(s)://} URL of the signing keys (with or instead of
+     *     {@code certificates})
+     * @param clockSkew tolerance for {@code exp} and {@code nbf}
+     */
+    public record Token(String realm, String service, String issuer, @DefaultValue List<Path> certificates,
+            String jwks, @DefaultValue("60s") Duration clockSkew) {
+    }
+}

@@ -1,0 +1,25 @@
+package dev.berth.auth;
+
+/** Whoever a request's credentials prove it comes from, and what it may do. */
+interface Identity {
+
+    /** For logs: a user or token subject, never a secret. */
+    String subject();
+
+    boolean allows(Access access);
+
+    /** An htpasswd user: every known user may do everything. */
+    static Identity fullAccess(String subject) {
+        return new Identity() {
+            @Override
+            public String subject() {
+                return subject;
+            }
+
+            @Override
+            public boolean allows(Access access) {
+                return true;
+            }
+        };
+    }
+}
