@@ -121,18 +121,22 @@ public class ManifestService {
         store.delete(StorePaths.manifestRevision(repository, digest));
     }
 
+    /** A stored manifest, parsed, with its size in bytes. */
+    record ParsedStored(ParsedManifest manifest, long size) {
+    }
+
     /** The manifest of {@code digest}, parsed, when it is stored at all (for referrers). */
-    Optional<ParsedManifest> parsedStored(Digest digest) {
+    Optional<ParsedStored> parsedStored(Digest digest) {
         try {
             byte[] content = store.readAll(StorePaths.blobData(digest));
-            return Optional.of(ParsedManifest.parse(content, null, json));
+            return Optional.of(new ParsedStored(ParsedManifest.parse(content, null, json), content.length));
         } catch (ObjectNotFoundException | RegistryException e) {
             return Optional.empty();
         }
     }
 
     private Optional<Digest> subjectOf(Digest digest) {
-        return parsedStored(digest).map(ParsedManifest::subject).map(Descriptor::digest);
+        return parsedStored(digest).map(stored -> stored.manifest().subject()).map(Descriptor::digest);
     }
 
     private Digest resolve(RepositoryName repository, String reference) {

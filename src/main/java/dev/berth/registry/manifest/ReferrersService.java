@@ -38,17 +38,16 @@ public class ReferrersService {
             if (manifests.find(repository, referrer).isEmpty()) {
                 continue;
             }
-            Optional<ParsedManifest> parsed = manifests.parsedStored(referrer);
-            Optional<Long> size = store.stat(StorePaths.blobData(referrer)).map(info -> info.size());
-            if (parsed.isEmpty() || size.isEmpty()) {
+            Optional<ManifestService.ParsedStored> stored = manifests.parsedStored(referrer);
+            if (stored.isEmpty()) {
                 continue;
             }
-            ParsedManifest manifest = parsed.get();
+            ParsedManifest manifest = stored.get().manifest();
             String type = manifest.effectiveArtifactType();
             if (artifactType != null && !artifactType.equals(type)) {
                 continue;
             }
-            result.add(new Referrer(manifest.mediaType(), referrer.toString(), size.get(), type,
+            result.add(new Referrer(manifest.mediaType(), referrer.toString(), stored.get().size(), type,
                     manifest.annotations()));
         }
         return result;
