@@ -497,6 +497,26 @@ class BlobUploadApiTest {
     }
 
     @Test
+    void largeChunkThatBreaksOffLeavesTheUploadWhereItWas() {
+        // Larger than the buffers a chunk streams through, so the store has taken part of it when it breaks.
+        String name = uniqueName("upload-truncated-large");
+        byte[] content = randomBytes(3 * 1024 * 1024);
+        String location = startUpload(name);
+        assertThat(patch(location, Arrays.copyOfRange(content, 0, 1024 * 1024)).statusCode()).isEqualTo(202);
+
+        RawResponse response = RegistryHttp.raw("PATCH " + location + " HTTP/1.1\r\nContent-Length: 2097152\r\n"
+                + "Content-Range: 1048576-3145727\r\n", Arrays.copyOfRange(content, 1024 * 1024, 1800 * 1024), true);
+
+        assertThat(response.status()).as(response.head()).isEqualTo(400);
+        assertThat(header(get(location), "Range")).as("upload after the broken chunk").isEqualTo("0-1048575");
+        HttpResponse<byte[]> resumed = patch(location, Arrays.copyOfRange(content, 1024 * 1024, content.length),
+                "Content-Range", "1048576-3145727");
+        assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(202);
+        assertThat(put(location + "?digest=" + sha256(content), new byte[0]).statusCode()).isEqualTo(201);
+        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+    }
+
+    @Test
     void chunkThatBreaksOffIs400BlobUploadInvalid() {
         // docs/api.md: BLOB_UPLOAD_INVALID (400) when "the request body broke off".
         String name = uniqueName("upload-truncated-code");

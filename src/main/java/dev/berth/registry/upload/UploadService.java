@@ -13,6 +13,7 @@ import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
+import jakarta.annotation.PreDestroy;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -24,6 +25,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
@@ -47,6 +52,8 @@ public class UploadService {
     private final Clock clock;
     private final UploadExpiry expiry;
     private final UploadEvents events;
+    private final ExecutorService writers = Executors.newCachedThreadPool(new WriterThreads());
+    private final HashingPipe pipe = new HashingPipe(writers);
 
     public UploadService(StorageDriver store, BlobService blobs, JsonMapper json, UploadProperties properties,
             Optional<UploadEvents> events, Optional<Clock> clock) {
@@ -56,6 +63,11 @@ public class UploadService {
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
+    }
+
+    @PreDestroy
+    void stop() {
+        writers.shutdownNow();
     }
 
     public UploadStatus start(RepositoryName repository) {
@@ -100,10 +112,11 @@ public class UploadService {
             }
         }
         ResumableSha256 hash = ResumableSha256.resume(decode(state.sha256State()));
-        HashingInputStream hashing = new HashingInputStream(body, hash);
         // A piece that ends up unused (short body, lost race) stays behind until the upload is deleted.
-        Piece piece = store.writePiece(StorePaths.uploadData(repository, id), hashing);
-        long received = hashing.count();
+        HashingPipe.Result<Piece> written = pipe.transfer(body, hash,
+                content -> store.writePiece(StorePaths.uploadData(repository, id), content));
+        Piece piece = written.stored();
+        long received = written.count();
         long expected = range != null ? range.length() : declaredLength;
         if (expected >= 0 && received != expected) {
             throw new RegistryException(ErrorCode.SIZE_INVALID,
@@ -253,6 +266,18 @@ public class UploadService {
 
     private static Sha256State decode(String encoded) {
         return Sha256State.fromBinary(Base64.getDecoder().decode(encoded));
+    }
+
+    /** Daemon threads that write chunk bodies into the store while request threads hash them. */
+    private static final class WriterThreads implements ThreadFactory {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "berth-upload-writer-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
     }
 
     private record Loaded(UploadState state, String version) {

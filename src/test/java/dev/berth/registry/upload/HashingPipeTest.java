@@ -1,0 +1,139 @@
+package dev.berth.registry.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
+import dev.berth.registry.upload.digest.ResumableSha256;
+import dev.berth.storage.StorageException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class HashingPipeTest {
+
+    private final ExecutorService writers = Executors.newCachedThreadPool();
+    private final HashingPipe pipe = new HashingPipe(writers);
+
+    @AfterEach
+    void stop() {
+        writers.shutdownNow();
+    }
+
+    @Test
+    void theStoreGetsEveryByteAndTheHashCoversThem() throws Exception {
+        for (int size : new int[] {0, 1, HashingPipe.BUFFER_SIZE - 1, HashingPipe.BUFFER_SIZE,
+                HashingPipe.BUFFER_SIZE + 1, 5 * HashingPipe.BUFFER_SIZE + 123}) {
+            byte[] content = bytes(size);
+            ResumableSha256 hash = ResumableSha256.create();
+            HashingPipe.Result<byte[]> result = pipe.transfer(new TrickleInputStream(content), hash, this::readAll);
+            assertThat(result.stored()).as("size %d", size).isEqualTo(content);
+            assertThat(result.count()).isEqualTo(size);
+            assertThat(hash.hexDigest()).isEqualTo(sha256(content));
+        }
+    }
+
+    @Test
+    void theStoreCanReadByteByByte() {
+        byte[] content = bytes(2 * HashingPipe.BUFFER_SIZE + 7);
+        HashingPipe.Result<byte[]> result = pipe.transfer(new ByteArrayInputStream(content), ResumableSha256.create(),
+                in -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    try {
+                        for (int b; (b = in.read()) >= 0; ) {
+                            out.write(b);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return out.toByteArray();
+                });
+        assertThat(result.stored()).isEqualTo(content);
+    }
+
+    @Test
+    void aBodyThatBreaksOffIsUploadInvalidAndTheStoreSeesAnIoError() {
+        InputStream breaking = new SequenceInputStream(new ByteArrayInputStream(bytes(3 * HashingPipe.BUFFER_SIZE)),
+                new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("connection reset");
+                    }
+                });
+        AtomicReference<Throwable> seenByStore = new AtomicReference<>();
+
+        assertThatThrownBy(() -> pipe.transfer(breaking, ResumableSha256.create(), in -> {
+            try {
+                return readAll(in);
+            } catch (RuntimeException e) {
+                seenByStore.set(e.getCause());
+                throw e;
+            }
+        })).isInstanceOfSatisfying(RegistryException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
+        assertThat(seenByStore.get()).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aStoreFailurePassesThroughWithoutHanging() {
+        byte[] content = bytes(20 * HashingPipe.BUFFER_SIZE);
+        assertThatThrownBy(() -> pipe.transfer(new ByteArrayInputStream(content), ResumableSha256.create(), in -> {
+            throw new StorageException("the store is down", null);
+        })).isInstanceOf(StorageException.class).hasMessageContaining("the store is down");
+
+        assertThatThrownBy(() -> pipe.transfer(new ByteArrayInputStream(content), ResumableSha256.create(), in -> {
+            try {
+                in.readNBytes(HashingPipe.BUFFER_SIZE + 10);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            throw new StorageException("the store failed midway", null);
+        })).isInstanceOf(StorageException.class).hasMessageContaining("midway");
+    }
+
+    private byte[] readAll(InputStream in) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            in.transferTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] bytes(int size) {
+        byte[] b = new byte[size];
+        new SplittableRandom(size).nextBytes(b);
+        return b;
+    }
+
+    private static String sha256(byte[] content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    /** Hands out at most 1000 bytes per read, as a socket does. */
+    private static final class TrickleInputStream extends ByteArrayInputStream {
+        TrickleInputStream(byte[] content) {
+            super(content);
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) {
+            return super.read(b, off, Math.min(len, 1000));
+        }
+    }
+}
