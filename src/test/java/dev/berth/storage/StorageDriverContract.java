@@ -272,6 +272,44 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void aPieceThatBreaksOffIsLeftOutOfTheComposition() {
+        StorageDriver store = driver();
+        String data = path("broken/data");
+        byte[] one = bytes(300 * 1024, 16);
+        byte[] two = bytes(5000, 17);
+        Piece first = store.writePiece(data, new ByteArrayInputStream(one));
+        InputStream breaksOff = new java.io.SequenceInputStream(new ByteArrayInputStream(bytes(64 * 1024, 18)),
+                new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("connection reset");
+                    }
+                });
+        assertThatThrownBy(() -> store.writePiece(data, breaksOff)).isInstanceOf(RuntimeException.class);
+        Piece second = store.writePiece(data, new ByteArrayInputStream(two));
+
+        store.composePieces(data, List.of(first.handle(), second.handle()), path("blob"));
+
+        byte[] expected = Arrays.copyOf(one, one.length + two.length);
+        System.arraycopy(two, 0, expected, one.length, two.length);
+        assertThat(store.readAll(path("blob"))).isEqualTo(expected);
+    }
+
+    @Test
+    void piecesWrittenAfterACompositionDoNotChangeItsObject() {
+        StorageDriver store = driver();
+        String data = path("late/data");
+        byte[] content = bytes(100 * 1024, 19);
+        Piece piece = store.writePiece(data, new ByteArrayInputStream(content));
+        store.composePieces(data, List.of(piece.handle()), path("blob"));
+
+        store.writePiece(data, new ByteArrayInputStream(bytes(4096, 20)));
+
+        assertThat(store.readAll(path("blob"))).isEqualTo(content);
+        assertThat(store.stat(path("blob"))).map(ObjectInfo::size).hasValue((long) content.length);
+    }
+
+    @Test
     void piecesWrittenConcurrentlyDoNotDisturbEachOther() throws Exception {
         StorageDriver store = driver();
         String data = path("racing/data");

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -33,9 +34,10 @@ import java.util.stream.Stream;
 
 /**
  * Keeps objects as files under one root folder. New objects are written to a temporary file and renamed
- * into place, so a crash never leaves half an object; concatenation uses the kernel (hard link for one
- * source, in-kernel copy for several), never the heap. Conditional writes are serialised by
- * {@link PathLocks}, which also holds across processes sharing the folder.
+ * into place, so a crash never leaves half an object. Pieces of a multipart object are appended to one data
+ * file, so composing them is usually a rename and otherwise an in-kernel copy, never the heap. Conditional
+ * writes are serialised by {@link PathLocks}, and appends by a lock file, both holding across processes
+ * sharing the folder.
  */
 public final class FilesystemStorageDriver implements StorageDriver {
 
@@ -166,50 +168,113 @@ public final class FilesystemStorageDriver implements StorageDriver {
         return names;
     }
 
-    /** Each piece is a file of its own in the folder {@code path}. */
+    /**
+     * Pieces are appended to one data file at {@code path}, one writer at a time (a lock on the file holds
+     * across processes); a piece's handle is its offset and length. A piece that breaks off is cut away
+     * again, so in the usual case the pieces of an upload lie end to end and composing them is a rename.
+     */
     @Override
     public Piece writePiece(String path, InputStream content) {
-        String handle = UUID.randomUUID().toString();
-        return new Piece(handle, write(path + "/" + handle, content));
+        Path data = resolve(path);
+        return withDataFile(path, data, true, channel -> {
+            long start = channel.size();
+            channel.position(start);
+            long written;
+            try {
+                written = content.transferTo(Channels.newOutputStream(channel));
+            } catch (IOException | RuntimeException e) {
+                channel.truncate(start);
+                throw e;
+            }
+            return new Piece(start + "-" + written, written);
+        });
     }
 
+    /**
+     * When the pieces are the data file's bytes from its start, end to end, the file itself becomes
+     * {@code target} (cut after the last piece): nothing is copied. Otherwise the pieces' ranges are copied
+     * in the kernel.
+     */
     @Override
     public void composePieces(String path, List<String> handles, String target) {
-        concatenate(handles.stream().map(handle -> path + "/" + handle).toList(), target);
+        Path data = resolve(path);
+        List<long[]> ranges = handles.stream().map(FilesystemStorageDriver::range).toList();
+        Path targetFile = resolve(target);
+        withDataFile(path, data, false, channel -> {
+            long end = 0;
+            boolean endToEnd = true;
+            for (long[] range : ranges) {
+                endToEnd &= range[0] == end;
+                end = range[0] + range[1];
+            }
+            long size = channel.size();
+            if (ranges.stream().anyMatch(r -> r[0] + r[1] > size)) {
+                throw new ObjectNotFoundException(path + " (a piece is missing)");
+            }
+            if (endToEnd) {
+                channel.truncate(end);
+                moveIntoPlace(data, targetFile);
+            } else {
+                Path temp = newTempFile();
+                try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    for (long[] range : ranges) {
+                        copyRange(channel, range[0], range[1], out);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    deleteQuietly(temp);
+                    throw e;
+                }
+                moveIntoPlace(temp, targetFile);
+            }
+            return null;
+        });
     }
 
-    private void concatenate(List<String> sources, String target) {
-        Path targetFile = resolve(target);
-        Path temp = newTempFile();
+    /** A piece handle is "offset-length" within the data file. */
+    private static long[] range(String handle) {
+        int dash = handle.indexOf('-');
         try {
-            if (sources.size() == 1) {
-                // A second name for the same inode: no byte is copied and the source stays intact.
-                Files.delete(temp);
-                Files.createLink(temp, resolve(sources.get(0)));
-            } else {
-                try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                    for (String source : sources) {
-                        appendFile(resolve(source), source, out);
-                    }
-                }
-            }
-            moveIntoPlace(temp, targetFile);
-        } catch (NoSuchFileException e) {
-            deleteQuietly(temp);
-            throw new ObjectNotFoundException(e.getFile());
-        } catch (IOException e) {
-            deleteQuietly(temp);
-            throw failure("concatenate into", target, e);
+            return new long[] {Long.parseLong(handle.substring(0, dash)), Long.parseLong(handle.substring(dash + 1))};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a piece handle of this store: " + handle);
         }
     }
 
-    private static void appendFile(Path sourceFile, String source, FileChannel out) throws IOException {
-        try (FileChannel in = FileChannel.open(sourceFile, StandardOpenOption.READ)) {
-            long size = in.size();
-            long position = 0;
-            while (position < size) {
-                position += in.transferTo(position, size - position, out);
+    private static void copyRange(FileChannel in, long offset, long length, FileChannel out) throws IOException {
+        long done = 0;
+        while (done < length) {
+            done += in.transferTo(offset + done, length - done, out);
+        }
+    }
+
+    private interface DataFileAction<T> {
+        T apply(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} on the data file while holding its lock against other threads and processes. The
+     * lock is on a separate file that is never renamed, so a writer that waited for it always opens the
+     * current data file, never one a compose has just renamed into a blob.
+     */
+    private <T> T withDataFile(String path, Path data, boolean create, DataFileAction<T> action) {
+        String key = data.toString();
+        Path lockFile = data.resolveSibling(data.getFileName() + ".lock");
+        AppendLocks.lock(key);
+        try {
+            Files.createDirectories(data.getParent());
+            try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock ignored = lockChannel.lock();
+                    FileChannel channel = create
+                            ? FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                            : FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                return action.apply(channel);
             }
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(path);
+        } catch (IOException e) {
+            throw failure("write a piece of", path, e);
+        } finally {
+            AppendLocks.unlock(key);
         }
     }
 
