@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +84,11 @@ final class MeteredStorageDriver implements StorageDriver {
     @Override
     public Optional<URI> readUrl(String path, Duration lifetime) {
         return timed("read_url", () -> delegate.readUrl(path, lifetime));
+    }
+
+    @Override
+    public Optional<Path> localFile(String path) {
+        return delegate.localFile(path);
     }
 
     @Override

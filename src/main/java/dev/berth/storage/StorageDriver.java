@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -67,6 +68,14 @@ public interface StorageDriver {
      * can sign one (empty otherwise): lets a replica send readers to the store instead of relaying bytes.
      */
     default Optional<URI> readUrl(String path, Duration lifetime) {
+        return Optional.empty();
+    }
+
+    /**
+     * The object as a regular file of this machine, where the store keeps it as one (empty otherwise): lets
+     * the web server hand it to the kernel ({@code sendfile}) instead of copying it through the heap.
+     */
+    default Optional<Path> localFile(String path) {
         return Optional.empty();
     }
 

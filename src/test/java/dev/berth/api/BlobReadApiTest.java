@@ -128,6 +128,27 @@ class BlobReadApiTest {
         }
     }
 
+    /** Large enough for the filesystem store's blobs to be sent by the kernel (sendfile), whole and in part. */
+    @Test
+    void aLargeBlobArrivesIntactWholeAndInRanges() {
+        byte[] large = randomBytes(3 * 1024 * 1024 + 17);
+        String largePath = "/v2/" + name + "/blobs/" + pushBlob(name, large);
+
+        HttpResponse<byte[]> whole = get(largePath);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(header(whole, "Content-Length")).isEqualTo(String.valueOf(large.length));
+        assertThat(whole.body()).isEqualTo(large);
+
+        HttpResponse<byte[]> middle = get(largePath, "Range", "bytes=1000000-2099999");
+        assertThat(middle.statusCode()).isEqualTo(206);
+        assertThat(header(middle, "Content-Range")).isEqualTo("bytes 1000000-2099999/" + large.length);
+        assertThat(middle.body()).isEqualTo(Arrays.copyOfRange(large, 1_000_000, 2_100_000));
+
+        HttpResponse<byte[]> tail = get(largePath, "Range", "bytes=-70000");
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(large, large.length - 70_000, large.length));
+    }
+
     @Test
     void unknownBlobIs404BlobUnknown() {
         String unknown = sha256(UUID.randomUUID().toString());

@@ -8,6 +8,7 @@ import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
@@ -52,6 +53,11 @@ public class BlobService {
 
     public InputStream open(Digest digest, long offset) {
         return store.read(StorePaths.blobData(digest), offset);
+    }
+
+    /** The blob's data as a local file, when the store keeps it as one (the filesystem store does). */
+    public Optional<Path> localFile(Digest digest) {
+        return store.localFile(StorePaths.blobData(digest));
     }
 
     /** A repository holds a blob it was pushed or mounted, and also its own manifests, as in Distribution. */

@@ -130,6 +130,18 @@ public final class FilesystemStorageDriver implements StorageDriver {
         }
     }
 
+    /** Like {@link #readVersioned} without computing a version nobody asked for. */
+    @Override
+    public Optional<byte[]> readBytes(String path) {
+        try {
+            return Optional.of(Files.readAllBytes(resolve(path)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw failure("read", path, e);
+        }
+    }
+
     @Override
     public String writeIfVersion(String path, byte[] content, String expectedVersion) {
         Path target = resolve(path);
