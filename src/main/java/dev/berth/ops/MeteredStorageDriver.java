@@ -87,6 +87,11 @@ final class MeteredStorageDriver implements StorageDriver {
     }
 
     @Override
+    public Optional<byte[]> readBytes(String path) {
+        return timed("read", () -> delegate.readBytes(path));
+    }
+
+    @Override
     public Optional<Path> localFile(String path) {
         return delegate.localFile(path);
     }

@@ -16,7 +16,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,6 +28,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class ManifestService {
+
+    /**
+     * Media types of manifests already read, by digest: content-addressed, so they never change, and
+     * serving a manifest then needs no JSON parsing. Emptied when it grows past its bound.
+     */
+    private static final int MEDIA_TYPE_CACHE_SIZE = 10_000;
+    private final Map<Digest, String> mediaTypes = new ConcurrentHashMap<>();
 
     private final StorageDriver store;
     private final BlobService blobs;
@@ -83,7 +92,10 @@ public class ManifestService {
         } catch (ObjectNotFoundException e) {
             throw unknown(repository, reference);
         }
-        String mediaType = ParsedManifest.storedMediaType(content, json);
+        String mediaType = mediaTypes.computeIfAbsent(digest, d -> ParsedManifest.storedMediaType(content, json));
+        if (mediaTypes.size() > MEDIA_TYPE_CACHE_SIZE) {
+            mediaTypes.clear();
+        }
         if (!accepted.isEmpty() && accepted.stream().noneMatch(type -> accepts(type, mediaType))) {
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a " + mediaType
                     + ", which the request's Accept header does not list", reference);

@@ -99,6 +99,12 @@ public final class FilesystemStorageDriver implements StorageDriver {
     }
 
     @Override
+    public Optional<Path> localFile(String path) {
+        Path file = resolve(path);
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    @Override
     public long write(String path, InputStream content) {
         Path target = resolve(path);
         Path temp = newTempFile();
