@@ -30,6 +30,19 @@ class OciErrorHandler {
         this.json = json;
     }
 
+    /** Answers any failure of a {@code /v2} request as the handlers below do for Spring MVC's requests. */
+    void handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (e instanceof RegistryException registry) {
+            registryError(registry, request, response);
+        } else if (e instanceof ObjectNotFoundException gone) {
+            vanished(gone, request, response);
+        } else if (e instanceof StorageException store) {
+            storageError(store, request, response);
+        } else {
+            unexpected(e, request, response);
+        }
+    }
+
     @ExceptionHandler(RegistryException.class)
     void registryError(RegistryException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {

@@ -5,14 +5,15 @@ import dev.berth.registry.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RestController;
+import org.springframework.stereotype.Component;
 
 /**
- * The single entry of the {@code /v2} API: finds the route (repository names contain slashes, which Spring's
- * path patterns cannot capture mid-path) and hands the request to that route's endpoint.
+ * The single entry of the {@code /v2} API: finds the route (repository names contain slashes, which path
+ * patterns cannot capture mid-path) and hands the request to that route's endpoint. {@link RegistryServlet}
+ * calls it directly, without Spring MVC's handler lookup and argument resolution, which the registry's one
+ * route table does not need and which cost a fair share of a small request's time.
  */
-@RestController
+@Component
 public class RegistryController {
 
     /** Request attribute holding the parsed {@link RegistryRoute}, for error handling and metrics. */
@@ -31,8 +32,7 @@ public class RegistryController {
         this.listings = listings;
     }
 
-    @RequestMapping({"/v2", "/v2/", "/v2/**"})
-    public void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         RegistryRoute route = RegistryRoute.parseRequestPath(path);
         if (route == null) {
