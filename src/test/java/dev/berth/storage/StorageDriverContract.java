@@ -310,6 +310,16 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void composingAHandleTheStoreNeverGaveIsObjectNotFound() {
+        StorageDriver store = driver();
+        String data = path("foreign/data");
+        Piece piece = store.writePiece(data, new ByteArrayInputStream(bytes(10, 21)));
+        assertThatThrownBy(() -> store.composePieces(data, List.of(piece.handle(), "not a piece handle"), path("blob")))
+                .isInstanceOf(ObjectNotFoundException.class);
+        assertThat(store.stat(path("blob"))).isEmpty();
+    }
+
+    @Test
     void piecesWrittenConcurrentlyDoNotDisturbEachOther() throws Exception {
         StorageDriver store = driver();
         String data = path("racing/data");

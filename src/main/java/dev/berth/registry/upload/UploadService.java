@@ -9,8 +9,10 @@ import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.upload.digest.ResumableSha256;
 import dev.berth.registry.upload.digest.Sha256State;
+import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
+import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import jakarta.annotation.PreDestroy;
@@ -113,10 +115,19 @@ public class UploadService {
         }
         ResumableSha256 hash = ResumableSha256.resume(decode(state.sha256State()));
         // A piece that ends up unused (short body, lost race) stays behind until the upload is deleted.
-        HashingPipe.Result<Piece> written = pipe.transfer(body, hash,
-                content -> store.writePiece(StorePaths.uploadData(repository, id), content));
+        HashingPipe.Result<Piece> written;
+        try {
+            written = pipe.transfer(body, hash,
+                    content -> store.writePiece(StorePaths.uploadData(repository, id), content));
+        } catch (ObjectNotFoundException e) {
+            throw dataGone(repository, id);
+        }
         Piece piece = written.stored();
         long received = written.count();
+        if (piece.size() != received) {
+            // Never publish a hash over bytes the store did not keep.
+            throw new StorageException("the store kept " + piece.size() + " of the chunk's " + received + " bytes");
+        }
         long expected = range != null ? range.length() : declaredLength;
         if (expected >= 0 && received != expected) {
             throw new RegistryException(ErrorCode.SIZE_INVALID,
@@ -174,7 +185,11 @@ public class UploadService {
             if (pieces.isEmpty()) {
                 store.writeBytes(StorePaths.blobData(digest), new byte[0]);
             } else {
-                store.composePieces(StorePaths.uploadData(repository, id), pieces, StorePaths.blobData(digest));
+                try {
+                    store.composePieces(StorePaths.uploadData(repository, id), pieces, StorePaths.blobData(digest));
+                } catch (ObjectNotFoundException e) {
+                    throw dataGone(repository, id);
+                }
             }
         }
         blobs.link(repository, digest);
@@ -254,6 +269,13 @@ public class UploadService {
                     "upload " + id + " expired: " + expiry.describe(expired.get()) + "; start a new upload", id);
         }
         return new Loaded(state, stored.version());
+    }
+
+    /** The upload's state names data the store no longer has (deleted meanwhile, or another layout's). */
+    private RegistryException dataGone(RepositoryName repository, String id) {
+        store.delete(StorePaths.upload(repository, id));
+        return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN,
+                "the data of upload " + id + " is no longer in the store; start a new upload", id);
     }
 
     private static RegistryException unknown(String id) {

@@ -286,7 +286,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         for (String handle : handles) {
             String[] parts = handle.split("\\.");
             if (parts.length != 3) {
-                throw new IllegalArgumentException("not a piece handle: " + handle);
+                throw new ObjectNotFoundException("piece " + handle);
             }
             ids.addAll(blockIds(parts[0], Integer.parseInt(parts[1])));
         }

@@ -194,6 +194,10 @@ public final class FilesystemStorageDriver implements StorageDriver {
     @Override
     public Piece writePiece(String path, InputStream content) {
         Path data = resolve(path);
+        if (Files.isDirectory(data)) {
+            // Pieces as files of a folder: the layout of earlier Berth builds, which cannot be appended to.
+            throw new ObjectNotFoundException(path);
+        }
         return withDataFile(path, data, true, channel -> {
             long start = channel.size();
             channel.position(start);
@@ -248,13 +252,13 @@ public final class FilesystemStorageDriver implements StorageDriver {
         });
     }
 
-    /** A piece handle is "offset-length" within the data file. */
+    /** A piece handle is "offset-length" within the data file; any other names no piece this store has. */
     private static long[] range(String handle) {
         int dash = handle.indexOf('-');
         try {
             return new long[] {Long.parseLong(handle.substring(0, dash)), Long.parseLong(handle.substring(dash + 1))};
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a piece handle of this store: " + handle);
+            throw new ObjectNotFoundException("piece " + handle);
         }
     }
 
