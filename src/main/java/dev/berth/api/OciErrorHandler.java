@@ -30,7 +30,8 @@ class OciErrorHandler {
         this.json = json;
     }
 
-    /** Answers any failure of a {@code /v2} request as the handlers below do for Spring MVC's requests. */
+    /** Answers any failure: of a {@code /v2} request (from {@link RegistryServlet}) and of Spring MVC's own. */
+    @ExceptionHandler(Exception.class)
     void handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (e instanceof RegistryException registry) {
             registryError(registry, request, response);
@@ -43,8 +44,7 @@ class OciErrorHandler {
         }
     }
 
-    @ExceptionHandler(RegistryException.class)
-    void registryError(RegistryException e, HttpServletRequest request, HttpServletResponse response)
+    private void registryError(RegistryException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         if (e instanceof UploadOutOfOrderException outOfOrder) {
             UploadEndpoint.writeUploadHeaders(response, outOfOrder.status());
@@ -58,16 +58,14 @@ class OciErrorHandler {
     }
 
     /** Data deleted between a request's check and its read (a concurrent delete or purge): gone, not broken. */
-    @ExceptionHandler(ObjectNotFoundException.class)
-    void vanished(ObjectNotFoundException e, HttpServletRequest request, HttpServletResponse response)
+    private void vanished(ObjectNotFoundException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         log.debug("{} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
         write(response, ErrorCode.BLOB_UNKNOWN, "the requested data was deleted while the request was served", null,
                 request);
     }
 
-    @ExceptionHandler(StorageException.class)
-    void storageError(StorageException e, HttpServletRequest request, HttpServletResponse response)
+    private void storageError(StorageException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         log.warn("{} {} failed in the store: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
         response.setHeader("Retry-After", "1");
@@ -95,8 +93,7 @@ class OciErrorHandler {
         return forwarded instanceof String uri ? uri : request.getRequestURI();
     }
 
-    @ExceptionHandler(Exception.class)
-    void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (e instanceof ErrorResponse refusal) {
             // Spring's own refusals (no such resource outside /v2, an unreadable request) keep their status.
             respondWithStatus(refusal.getStatusCode().value(), request, response);
