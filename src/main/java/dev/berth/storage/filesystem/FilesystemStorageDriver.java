@@ -187,8 +187,8 @@ public final class FilesystemStorageDriver implements StorageDriver {
     }
 
     /**
-     * Pieces are appended to one data file at {@code path}, one writer at a time (a lock on the file holds
-     * across processes); a piece's handle is its offset and length. A piece that breaks off is cut away
+     * Pieces are appended to one data file at {@code path}, one writer at a time (a lock file beside it
+     * holds across processes); a piece's handle is its offset and length. A piece that breaks off is cut away
      * again, so in the usual case the pieces of an upload lie end to end and composing them is a rename.
      */
     @Override
