@@ -5,22 +5,18 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-/** Every {@code /v2} answer, errors included, names the API version: clients check it to detect a registry. */
-@Component
-class ApiVersionHeaderFilter extends OncePerRequestFilter {
+/** Every answer of the API port, errors included, names the API version: clients check it to detect a registry. */
+final class ApiVersionHeaderFilter extends OncePerRequestFilter {
+
+    static final String HEADER = "Docker-Distribution-API-Version";
+    static final String VALUE = "registry/2.0";
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+        response.setHeader(HEADER, VALUE);
         chain.doFilter(request, response);
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/v2");
     }
 }

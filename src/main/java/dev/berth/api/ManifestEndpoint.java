@@ -23,20 +23,21 @@ class ManifestEndpoint {
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
             throws IOException {
-        StoredManifest manifest = manifests.get(route.name(), route.reference(), acceptedTypes(request));
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType(manifest.mediaType());
-        response.setContentLength(manifest.content().length);
-        response.setHeader("Docker-Content-Digest", manifest.digest().toString());
-        response.setHeader("ETag", "\"" + manifest.digest() + "\"");
-        if (!headOnly) {
-            response.getOutputStream().write(manifest.content());
+        try (StoredManifest manifest = manifests.get(route.name(), route.reference(), acceptedTypes(request))) {
+            response.setStatus(HttpServletResponse.SC_OK);
+            response.setContentType(manifest.mediaType());
+            response.setContentLength(manifest.content().length);
+            response.setHeader("Docker-Content-Digest", manifest.digest().toString());
+            response.setHeader("ETag", "\"" + manifest.digest() + "\"");
+            if (!headOnly) {
+                response.getOutputStream().write(manifest.content());
+            }
         }
     }
 
     void put(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         PushedManifest pushed = manifests.put(route.name(), route.reference(), mediaType(request.getContentType()),
-                request.getInputStream());
+                request.getInputStream(), request.getContentLengthLong());
         response.setStatus(HttpServletResponse.SC_CREATED);
         response.setHeader("Location", "/v2/" + route.name() + "/manifests/" + pushed.digest());
         response.setHeader("Docker-Content-Digest", pushed.digest().toString());

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.memory.BudgetExhaustedException;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.upload.UploadOutOfOrderException;
@@ -20,25 +21,35 @@ import tools.jackson.databind.json.JsonMapper;
  * because a client's Accept header (say, a manifest type) must not stop it from reading the error.
  */
 @RestControllerAdvice
-class OciErrorHandler {
+public class OciErrorHandler {
+
+    /**
+     * Request attribute set when the client's body was cut off for arriving too slowly: whatever error the
+     * endpoint reports then, the answer is 408 Request Timeout.
+     */
+    public static final String BODY_TOO_SLOW = OciErrorHandler.class.getName() + ".bodyTooSlow";
 
     private static final Logger log = LoggerFactory.getLogger(OciErrorHandler.class);
 
     private final JsonMapper json;
 
-    OciErrorHandler(JsonMapper json) {
+    public OciErrorHandler(JsonMapper json) {
         this.json = json;
     }
 
     /** Answers any failure: of a {@code /v2} request (from {@link RegistryServlet}) and of Spring MVC's own. */
     @ExceptionHandler(Exception.class)
-    void handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    public void handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (e instanceof RegistryException registry) {
             registryError(registry, request, response);
         } else if (e instanceof ObjectNotFoundException gone) {
             vanished(gone, request, response);
         } else if (e instanceof StorageException store) {
             storageError(store, request, response);
+        } else if (e instanceof BudgetExhaustedException busy) {
+            log.warn("{} {} waited for memory in vain: {}", request.getMethod(), request.getRequestURI(), busy.getMessage());
+            response.setHeader("Retry-After", "1");
+            write(response, ErrorCode.TOOMANYREQUESTS, "the registry is busy; retry shortly", null, request);
         } else {
             unexpected(e, request, response);
         }
@@ -114,7 +125,8 @@ class OciErrorHandler {
         if (response.isCommitted()) {
             return;
         }
-        response.setStatus(code.status());
+        response.setStatus(request.getAttribute(BODY_TOO_SLOW) != null ? HttpServletResponse.SC_REQUEST_TIMEOUT
+                : code.status());
         writeBody(response, code.code(), message, detail, request);
     }
 

@@ -1,23 +1,19 @@
 package dev.berth.api;
 
-import dev.berth.registry.ErrorCode;
-import dev.berth.registry.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.springframework.stereotype.Component;
 
 /**
- * The single entry of the {@code /v2} API: finds the route (repository names contain slashes, which path
- * patterns cannot capture mid-path) and hands the request to that route's endpoint. {@link RegistryServlet}
- * calls it directly, without Spring MVC's handler lookup and argument resolution, which the registry's one
- * route table does not need and which cost a fair share of a small request's time.
+ * The single entry of the {@code /v2} API: hands the request to the endpoint of the route that
+ * {@link RouteParsingFilter} parsed (repository names contain slashes, which path patterns cannot capture
+ * mid-path). {@link RegistryServlet} calls it directly, without Spring MVC's handler lookup and argument
+ * resolution, which the registry's one route table does not need and which cost a fair share of a small
+ * request's time.
  */
 @Component
 public class RegistryController {
-
-    /** Request attribute holding the parsed {@link RegistryRoute}, for error handling and metrics. */
-    public static final String ROUTE_ATTRIBUTE = RegistryRoute.class.getName();
 
     private final BlobEndpoint blobs;
     private final UploadEndpoint uploads;
@@ -33,12 +29,7 @@ public class RegistryController {
     }
 
     void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        RegistryRoute route = RegistryRoute.parseRequestPath(path);
-        if (route == null) {
-            throw new RegistryException(ErrorCode.ROUTE_UNKNOWN, "no API route matches " + path);
-        }
-        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        RegistryRoute route = RouteParsingFilter.requireRoute(request);
         String method = request.getMethod();
         switch (route.kind()) {
             case BASE -> {

@@ -33,7 +33,7 @@ class UploadEndpoint {
     }
 
     void start(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        QueryParameters query = QueryParameters.of(request.getQueryString());
+        QueryParameters query = QueryParameters.of(request);
         RepositoryName name = route.name();
         String mount = query.get("mount");
         if (mount != null) {
@@ -74,7 +74,7 @@ class UploadEndpoint {
     }
 
     void complete(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String digest = QueryParameters.of(request.getQueryString()).get("digest");
+        String digest = QueryParameters.of(request).get("digest");
         if (digest == null) {
             throw new RegistryException(ErrorCode.DIGEST_INVALID,
                     "finishing an upload needs the blob's digest as the 'digest' query parameter");

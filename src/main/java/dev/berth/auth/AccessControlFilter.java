@@ -1,107 +1,104 @@
 package dev.berth.auth;
 
-import dev.berth.api.RegistryController;
+import dev.berth.api.OciErrorHandler;
+import dev.berth.api.QueryParameters;
 import dev.berth.api.RegistryRoute;
+import dev.berth.api.RouteParsingFilter;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
-import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Access control for the registry API: finds the repository and action of each {@code /v2} request with
- * {@link RegistryRoute#parse}, checks the credentials with the configured mode's {@link Authenticator},
- * and answers {@code 401 UNAUTHORIZED} with a challenge or {@code 403 DENIED} itself; allowed requests
- * reach the controllers unchanged. Headers and tokens are never logged.
+ * Access control for the registry API: takes the route {@link RouteParsingFilter} parsed (the one the
+ * servlet serves), checks the credentials with the configured mode's {@link Authenticator}, and answers
+ * {@code 401 UNAUTHORIZED} with a challenge itself, naming the scope needed (and
+ * {@code error="insufficient_scope"} when the credentials are valid but too narrow, so that clients stop at
+ * once instead of retrying). Failed password logins are throttled per client and user. Headers and tokens
+ * are never logged.
  */
-@Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 100)
 public class AccessControlFilter extends OncePerRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(AccessControlFilter.class);
 
     private final Authenticator authenticator;
     private final List<Pattern> anonymousPull;
+    private final LoginThrottle throttle;
+    private final OciErrorHandler errors;
 
-    public AccessControlFilter(AuthProperties properties) {
-        this.authenticator = switch (properties.mode()) {
-            case NONE -> null;
-            case HTPASSWD -> new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm());
-            case TOKEN -> new TokenAuthenticator(properties.token());
-        };
-        this.anonymousPull = properties.anonymousPull().stream().map(AccessControlFilter::globToRegex).toList();
-        if (authenticator != null) {
-            log.info("Registry API access control: mode {}, anonymous pull for {}",
-                    properties.mode().name().toLowerCase(), properties.anonymousPull());
-        }
-    }
-
-    @Override
-    protected boolean shouldNotFilter(HttpServletRequest request) {
-        return authenticator == null || !request.getRequestURI().startsWith("/v2");
+    AccessControlFilter(Authenticator authenticator, List<String> anonymousPull, LoginThrottle throttle,
+            OciErrorHandler errors) {
+        this.authenticator = authenticator;
+        this.anonymousPull = anonymousPull.stream().map(AccessControlFilter::globToRegex).toList();
+        this.throttle = throttle;
+        this.errors = errors;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        RegistryRoute route;
-        try {
-            route = RegistryRoute.parseRequestPath(path);
-        } catch (RegistryException invalidName) {
-            route = null;
-        }
-        if (route != null) {
-            request.setAttribute(RegistryController.ROUTE_ATTRIBUTE, route);
-        }
+        Optional<RegistryRoute> route = RouteParsingFilter.parsedRoute(request);
         String method = request.getMethod();
-        List<Access> required = required(route, method);
+        List<Access> required = required(route.orElse(null), method);
         String authorization = request.getHeader("Authorization");
-        String scope = scope(required, method);
+        String scope = scope(required);
 
         if (authorization == null && !required.isEmpty() && required.stream().allMatch(this::anonymous)) {
             chain.doFilter(request, response);
             return;
         }
-        String[] reason = new String[1];
-        Identity identity = authenticator.authenticate(authorization, reason);
-        if (identity == null) {
-            log.debug("{} {} -> 401 ({})", method, path, reason[0]);
-            refuse(response, ErrorCode.UNAUTHORIZED, authenticator.challenge(scope, authorization == null ? null
-                    : "invalid_token"));
-            return;
-        }
-        for (Access access : required) {
-            if (!identity.allows(access) && !anonymous(access)) {
-                log.debug("{} {} -> 403 ({} lacks {}:{}:{})", method, path, identity.subject(),
-                        access.type(), access.name(), access.action());
-                refuse(response, ErrorCode.DENIED, authenticator.challenge(scope, "insufficient_scope"));
+        String client = request.getRemoteAddr();
+        String claimed = HttpBasic.user(authorization);
+        if (claimed != null) {
+            Optional<Duration> wait = throttle.wait(client, claimed);
+            if (wait.isPresent()) {
+                long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+                log.debug("{} {} -> 429 (too many failed logins from {})", method, request.getRequestURI(), client);
+                response.setHeader("Retry-After", Long.toString(seconds));
+                errors.handle(new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins from this"
+                        + " client; retry in " + seconds + " s"), request, response);
                 return;
             }
         }
-        HttpServletRequest forwarded = request;
-        if (route != null && route.kind() == RegistryRoute.Kind.UPLOADS && method.equals("POST")) {
-            forwarded = withoutUnauthorizedMount(request, identity);
+        Authentication result = authenticator.authenticate(authorization);
+        if (!result.succeeded()) {
+            if (result.claimedUser() != null) {
+                throttle.failed(client, result.claimedUser());
+            }
+            log.debug("{} {} -> 401 ({})", method, request.getRequestURI(), result.refusal());
+            refuse(request, response, "authentication required",
+                    authenticator.challenge(scope, authorization == null ? null : "invalid_token"));
+            return;
         }
-        chain.doFilter(forwarded, response);
+        if (claimed != null) {
+            throttle.succeeded(client, claimed);
+        }
+        Identity identity = result.identity();
+        for (Access access : required) {
+            if (!identity.allows(access) && !anonymous(access)) {
+                log.debug("{} {} -> 401 ({} lacks {}:{}:{})", method, request.getRequestURI(), identity.subject(),
+                        access.type(), access.name(), access.action());
+                refuse(request, response, "the credentials do not grant " + access.action() + " on "
+                        + access.name(), authenticator.challenge(scope, "insufficient_scope"));
+                return;
+            }
+        }
+        if (route.isPresent() && route.get().kind() == RegistryRoute.Kind.UPLOADS && method.equals("POST")) {
+            dropUnauthorizedMount(request, identity);
+        }
+        chain.doFilter(request, response);
     }
 
     /** What a request needs: nothing beyond valid credentials for {@code /v2/} and unknown routes. */
@@ -121,7 +118,7 @@ public class AccessControlFilter extends OncePerRequestFilter {
     }
 
     /** The scope a challenge names: push operations ask for {@code pull,push}, as docker requests them. */
-    private static String scope(List<Access> required, String method) {
+    private static String scope(List<Access> required) {
         return required.stream().map(a -> a.type() + ":" + a.name() + ":"
                 + (a.action().equals(Access.PUSH) ? "pull,push" : a.action())).collect(Collectors.joining(" "));
     }
@@ -133,70 +130,30 @@ public class AccessControlFilter extends OncePerRequestFilter {
 
     /**
      * A cross-repository mount reads the {@code from} repository: without pull on it the mount parameters
-     * are dropped, so the client gets an ordinary upload session (202) and uploads the blob itself.
+     * are dropped, so the client gets an ordinary upload session (202) and uploads the blob itself, and
+     * learns nothing about what the other repository holds.
      */
-    private HttpServletRequest withoutUnauthorizedMount(HttpServletRequest request, Identity identity) {
-        String query = request.getQueryString();
-        if (query == null) {
-            return request;
+    private void dropUnauthorizedMount(HttpServletRequest request, Identity identity) {
+        QueryParameters query = QueryParameters.of(request);
+        if (!query.has("mount")) {
+            return;
         }
-        Map<String, String> parameters = new LinkedHashMap<>();
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            parameters.putIfAbsent(key, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-        if (!parameters.containsKey("mount")) {
-            return request;
-        }
-        String from = parameters.get("from");
+        String from = query.get("from");
         if (from != null && RepositoryName.isValid(from)) {
             Access pullFrom = Access.repository(from, Access.PULL);
             if (identity.allows(pullFrom) || anonymous(pullFrom)) {
-                return request;
+                return;
             }
         }
-        List<String> kept = new ArrayList<>();
-        for (String pair : query.split("&")) {
-            String key = URLDecoder.decode(pair.contains("=") ? pair.substring(0, pair.indexOf('=')) : pair,
-                    StandardCharsets.UTF_8);
-            if (!key.equals("mount") && !key.equals("from")) {
-                kept.add(pair);
-            }
-        }
-        String stripped = kept.isEmpty() ? null : String.join("&", kept);
         log.debug("cross-repository mount from {} not allowed for {}; starting an ordinary upload", from,
                 identity.subject());
-        return new HttpServletRequestWrapper(request) {
-            @Override
-            public String getQueryString() {
-                return stripped;
-            }
-
-            @Override
-            public String getParameter(String name) {
-                return name.equals("mount") || name.equals("from") ? null : super.getParameter(name);
-            }
-
-            @Override
-            public Map<String, String[]> getParameterMap() {
-                Map<String, String[]> map = new LinkedHashMap<>(super.getParameterMap());
-                map.remove("mount");
-                map.remove("from");
-                return map;
-            }
-        };
+        query.replaceWithout(request, "mount", "from");
     }
 
-    private static void refuse(HttpServletResponse response, ErrorCode code, String challenge) throws IOException {
-        response.setStatus(code.status());
-        response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+    private void refuse(HttpServletRequest request, HttpServletResponse response, String message, String challenge)
+            throws IOException {
         response.setHeader("WWW-Authenticate", challenge);
-        response.setContentType("application/json");
-        byte[] body = ("{\"errors\":[{\"code\":\"" + code.code() + "\",\"message\":\"" + code.message() + "\"}]}")
-                .getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        errors.handle(new RegistryException(ErrorCode.UNAUTHORIZED, message), request, response);
     }
 
     /** {@code public/**} to a regular expression: {@code **} any characters, {@code *} none of {@code /}. */

@@ -17,13 +17,26 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     within one path component, {@code **} across components: {@code public/**})
  * @param htpasswd settings of the {@code htpasswd} mode
  * @param token settings of the {@code token} mode
+ * @param loginThrottle how many wrong passwords a client may try before it must wait
  */
 @ConfigurationProperties("berth.auth")
 public record AuthProperties(@DefaultValue("none") Mode mode, @DefaultValue("Berth") String realm,
-        @DefaultValue List<String> anonymousPull, @DefaultValue Htpasswd htpasswd, @DefaultValue Token token) {
+        @DefaultValue List<String> anonymousPull, @DefaultValue Htpasswd htpasswd, @DefaultValue Token token,
+        @DefaultValue LoginThrottle loginThrottle) {
 
     public enum Mode {
         NONE, HTPASSWD, TOKEN
+    }
+
+    /**
+     * Failed password logins are counted per client address and user, and per client address alone (five
+     * times as many); past either limit the client is answered {@code 429 TOOMANYREQUESTS} with
+     * {@code Retry-After} until the window ends, without its password being checked.
+     *
+     * @param maxFailures wrong passwords allowed per client address and user in one window (0: no limit)
+     * @param window the length of a counting window
+     */
+    public record LoginThrottle(@DefaultValue("10") int maxFailures, @DefaultValue("1m") Duration window) {
     }
 
     /** @param path the htpasswd file ({@code htpasswd -B} entries); re-read when it changes */

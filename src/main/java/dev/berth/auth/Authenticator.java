@@ -4,10 +4,10 @@ package dev.berth.auth;
 interface Authenticator {
 
     /**
-     * The identity the header proves, or null when it is missing, malformed or does not verify (the
-     * reason goes to {@code reasons[0]} for the debug log; never the credentials themselves).
+     * What the header proves: an identity, or a refusal with its reason for the debug log (never the
+     * credentials themselves) and the user name the credentials claimed, if any.
      */
-    Identity authenticate(String authorization, String[] reasons);
+    Authentication authenticate(String authorization);
 
     /** The {@code WWW-Authenticate} value asking for credentials good for {@code scope} (may be empty). */
     String challenge(String scope, String error);

@@ -8,13 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.UUID;
+import org.springframework.security.crypto.bcrypt.BCrypt;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 /**
@@ -34,6 +35,8 @@ final class HtpasswdAuthenticator implements Authenticator {
     private final BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder();
     private final Map<String, Long> proven = new ConcurrentHashMap<>();
     private volatile Map<String, String> entries = Map.of();
+    /** A hash of a random password at the file's highest cost, checked when the user is unknown. */
+    private volatile String decoy;
     private volatile FileTime loadedAt;
 
     HtpasswdAuthenticator(Path path, String realm) {
@@ -49,53 +52,46 @@ final class HtpasswdAuthenticator implements Authenticator {
     }
 
     @Override
-    public Identity authenticate(String authorization, String[] reasons) {
+    public Authentication authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            reasons[0] = authorization == null ? "no credentials" : "not Basic credentials";
-            return null;
+            return Authentication.refused(authorization == null ? "no credentials" : "not Basic credentials");
         }
-        String decoded;
-        try {
-            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            reasons[0] = "malformed Basic credentials";
-            return null;
+        HttpBasic credentials = HttpBasic.parse(authorization);
+        if (credentials == null) {
+            return Authentication.refused("malformed Basic credentials");
         }
-        int colon = decoded.indexOf(':');
-        if (colon <= 0) {
-            reasons[0] = "malformed Basic credentials";
-            return null;
-        }
-        String user = decoded.substring(0, colon);
-        String password = decoded.substring(colon + 1);
+        String user = credentials.user();
+        String password = credentials.password();
         reloadIfChanged();
         String hash = entries.get(user);
         if (hash == null) {
-            reasons[0] = "unknown user";
-            return null;
+            // The same bcrypt work as for a known user, so that timing does not tell which users exist.
+            matches(password, decoy);
+            return Authentication.wrongPassword("unknown user or wrong password for " + user, user);
         }
         String key = sha256(authorization + "\n" + hash);
         Long until = proven.get(key);
         long now = System.nanoTime();
         if (until != null && until - now > 0) {
-            return Identity.fullAccess(user);
+            return Authentication.granted(Identity.fullAccess(user));
         }
-        boolean matches;
-        try {
-            matches = bcrypt.matches(password, hash);
-        } catch (IllegalArgumentException e) {
-            matches = false;
-        }
-        if (!matches) {
+        if (!matches(password, hash)) {
             proven.remove(key);
-            reasons[0] = "wrong password for user " + user;
-            return null;
+            return Authentication.wrongPassword("unknown user or wrong password for " + user, user);
         }
         if (proven.size() >= REMEMBER_MAX) {
             proven.clear();
         }
         proven.put(key, now + REMEMBER_NANOS);
-        return Identity.fullAccess(user);
+        return Authentication.granted(Identity.fullAccess(user));
+    }
+
+    private boolean matches(String password, String hash) {
+        try {
+            return bcrypt.matches(password, hash);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
@@ -130,6 +126,7 @@ final class HtpasswdAuthenticator implements Authenticator {
                     read.put(trimmed.substring(0, colon), hash);
                 }
                 entries = Map.copyOf(read);
+                decoy = decoyHash(read.values());
                 proven.clear();
                 loadedAt = modified;
                 log.info("Loaded {} users from {}", read.size(), path);
@@ -140,6 +137,19 @@ final class HtpasswdAuthenticator implements Authenticator {
             }
             log.warn("Cannot re-read {} ({}); keeping the users read before", path, e.toString());
         }
+    }
+
+    /** bcrypt of a random password, at the highest cost among the entries (10, bcrypt's default, if none). */
+    private static String decoyHash(Iterable<String> hashes) {
+        int cost = 0;
+        for (String hash : hashes) {
+            try {
+                cost = Math.max(cost, Integer.parseInt(hash.substring(4, 6)));
+            } catch (RuntimeException e) {
+                // not a well-formed entry; bcrypt refuses it anyway
+            }
+        }
+        return BCrypt.hashpw(UUID.randomUUID().toString(), BCrypt.gensalt(cost >= 4 && cost <= 31 ? cost : 10));
     }
 
     private static String sha256(String text) {

@@ -85,21 +85,18 @@ final class TokenAuthenticator implements Authenticator {
     }
 
     @Override
-    public Identity authenticate(String authorization, String[] reasons) {
+    public Authentication authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            reasons[0] = authorization == null ? "no credentials" : "not a Bearer token";
-            return null;
+            return Authentication.refused(authorization == null ? "no credentials" : "not a Bearer token");
         }
         String token = authorization.substring(7).trim();
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
         } catch (ParseException e) {
-            reasons[0] = "malformed token";
-            return null;
+            return Authentication.refused("malformed token");
         } catch (BadJOSEException | JOSEException e) {
-            reasons[0] = "token refused: " + e.getMessage();
-            return null;
+            return Authentication.refused("token refused: " + e.getMessage());
         }
         Set<Access> granted = new HashSet<>();
         Object access = claims.getClaim("access");
@@ -116,7 +113,7 @@ final class TokenAuthenticator implements Authenticator {
             }
         }
         String subject = claims.getSubject() == null ? "(no subject)" : claims.getSubject();
-        return new Identity() {
+        return Authentication.granted(new Identity() {
             @Override
             public String subject() {
                 return subject;
@@ -126,7 +123,7 @@ final class TokenAuthenticator implements Authenticator {
             public boolean allows(Access wanted) {
                 return granted.contains(wanted) || granted.contains(new Access(wanted.type(), wanted.name(), "*"));
             }
-        };
+        });
     }
 
     @Override

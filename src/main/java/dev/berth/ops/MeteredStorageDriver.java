@@ -69,6 +69,11 @@ final class MeteredStorageDriver implements StorageDriver {
     }
 
     @Override
+    public List<String> list(String path, String startAfter, int limit) {
+        return timed("list", () -> delegate.list(path, startAfter, limit));
+    }
+
+    @Override
     public Piece writePiece(String path, InputStream content) {
         return timed("write_piece", () -> delegate.writePiece(path, content));
     }

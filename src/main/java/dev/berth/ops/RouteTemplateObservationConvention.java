@@ -1,7 +1,6 @@
 package dev.berth.ops;
 
-import dev.berth.api.RegistryController;
-import dev.berth.api.RegistryRoute;
+import dev.berth.api.RouteParsingFilter;
 import io.micrometer.common.KeyValue;
 import org.springframework.http.server.observation.DefaultServerRequestObservationConvention;
 import org.springframework.http.server.observation.ServerRequestObservationContext;
@@ -16,10 +15,8 @@ class RouteTemplateObservationConvention extends DefaultServerRequestObservation
 
     @Override
     protected KeyValue uri(ServerRequestObservationContext context) {
-        Object route = context.getCarrier().getAttribute(RegistryController.ROUTE_ATTRIBUTE);
-        if (route instanceof RegistryRoute registryRoute) {
-            return KeyValue.of("uri", registryRoute.kind().template());
-        }
-        return super.uri(context);
+        return RouteParsingFilter.parsedRoute(context.getCarrier())
+                .map(route -> KeyValue.of("uri", route.kind().template()))
+                .orElseGet(() -> super.uri(context));
     }
 }

@@ -20,6 +20,7 @@ public enum ErrorCode {
     UNSUPPORTED(405, "the operation is unsupported"),
     MANIFEST_TOO_LARGE(413, "manifest too large"),
     ROUTE_UNKNOWN(404, "no such API route"),
+    PATH_NOT_CANONICAL(400, "the request path is not in canonical form"),
     TOOMANYREQUESTS(429, "too many requests"),
     UNAVAILABLE(503, "the storage behind the registry is unavailable; retry later");
 
@@ -43,7 +44,7 @@ public enum ErrorCode {
     public String code() {
         return switch (this) {
             case MANIFEST_TOO_LARGE -> "SIZE_INVALID";
-            case ROUTE_UNKNOWN -> "UNSUPPORTED";
+            case ROUTE_UNKNOWN, PATH_NOT_CANONICAL -> "UNSUPPORTED";
             default -> name();
         };
     }

@@ -61,12 +61,35 @@ public final class StorePaths {
         return referrers(repository, subject) + "/" + referrer.algorithm() + "/" + referrer.hex();
     }
 
+    /** Written by earlier Berth builds: only the referrer's digest, its descriptor read from the manifest. */
     public static String referrerLink(RepositoryName repository, Digest subject, Digest referrer) {
         return referrer(repository, subject, referrer) + "/link";
     }
 
+    /** The referrer's descriptor as the referrers API lists it, kept so a listing never reads the manifest. */
+    public static String referrerDescriptor(RepositoryName repository, Digest subject, Digest referrer) {
+        return referrer(repository, subject, referrer) + "/descriptor.json";
+    }
+
+    /** The folder of a repository's uploads in progress (and of their tombstones). */
+    public static String uploads(RepositoryName repository) {
+        return repository(repository) + "/_uploads";
+    }
+
+    /**
+     * Berth's addition: a marker per upload that was committed or cancelled, kept until its id would have
+     * expired anyway, so that the id (which alone says an upload exists) is never served again.
+     */
+    public static String closedUploads(RepositoryName repository) {
+        return repository(repository) + "/_uploads_closed";
+    }
+
+    public static String closedUpload(RepositoryName repository, String uploadId) {
+        return closedUploads(repository) + "/" + uploadId;
+    }
+
     public static String upload(RepositoryName repository, String uploadId) {
-        return repository(repository) + "/_uploads/" + uploadId;
+        return uploads(repository) + "/" + uploadId;
     }
 
     public static String uploadStartedAt(RepositoryName repository, String uploadId) {

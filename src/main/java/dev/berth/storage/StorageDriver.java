@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,6 +46,24 @@ public interface StorageDriver {
 
     /** Names of the direct children of the folder {@code path}, sorted; empty when there is none. */
     List<String> list(String path);
+
+    /**
+     * At most {@code limit} names of the direct children of {@code path} that sort after {@code startAfter}
+     * ({@code null}: from the first), sorted: one page of a listing, for folders too large to list whole on
+     * every request. Stores that can start a listing part-way override this.
+     */
+    default List<String> list(String path, String startAfter, int limit) {
+        List<String> page = new ArrayList<>(Math.min(limit, 1024));
+        for (String name : list(path)) {
+            if (page.size() >= limit) {
+                break;
+            }
+            if (startAfter == null || name.compareTo(startAfter) > 0) {
+                page.add(name);
+            }
+        }
+        return page;
+    }
 
     /**
      * Streams {@code content} into a new piece of the multipart object at {@code path}. Pieces stay invisible

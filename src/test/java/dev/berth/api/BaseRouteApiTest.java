@@ -235,17 +235,19 @@ class BaseRouteApiTest {
                 "x" + marker + "/.hidden",
                 "x" + marker + "/" + "b".repeat(255));
         for (String name : names) {
+            // A path the servlet container would rewrite (dot segments, empty segments) is refused before
+            // its name is even looked at.
+            String code = name.contains("/../") || name.contains("//") ? "UNSUPPORTED" : "NAME_INVALID";
             byte[] content = utf8("payload " + name);
             String digest = sha256(content);
-            assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + digest, content), 400,
-                    "NAME_INVALID");
-            assertError(send("POST", "/v2/" + name + "/blobs/uploads/", new byte[0]), 400, "NAME_INVALID");
+            assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + digest, content), 400, code);
+            assertError(send("POST", "/v2/" + name + "/blobs/uploads/", new byte[0]), 400, code);
             assertError(send("PUT", "/v2/" + name + "/manifests/latest", utf8("{}"),
-                    "Content-Type", RegistryHttp.OCI_MANIFEST), 400, "NAME_INVALID");
-            assertError(get("/v2/" + name + "/tags/list"), 400, "NAME_INVALID");
-            assertError(get("/v2/" + name + "/blobs/" + digest), 400, "NAME_INVALID");
-            assertError(get("/v2/" + name + "/manifests/latest"), 400, "NAME_INVALID");
-            assertError(get("/v2/" + name + "/referrers/" + digest), 400, "NAME_INVALID");
+                    "Content-Type", RegistryHttp.OCI_MANIFEST), 400, code);
+            assertError(get("/v2/" + name + "/tags/list"), 400, code);
+            assertError(get("/v2/" + name + "/blobs/" + digest), 400, code);
+            assertError(get("/v2/" + name + "/manifests/latest"), 400, code);
+            assertError(get("/v2/" + name + "/referrers/" + digest), 400, code);
         }
     }
 

@@ -139,7 +139,11 @@ class BlobUploadApiTest {
         assertThat(header(response, "Docker-Upload-UUID")).isEqualTo(uploadId(location));
         assertThat(header(response, "Range")).isEqualTo("0-0");
         assertThat(response.body()).isEmpty();
-        assertThat(isFolder(uploadFolder(name, uploadId(location)))).isTrue();
+        // A session that has received no data costs the store nothing, yet it is known.
+        assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
+        HttpResponse<byte[]> status = get(location);
+        assertThat(status.statusCode()).as(text(status)).isEqualTo(204);
+        assertThat(header(status, "Range")).isEqualTo("0-0");
     }
 
     @Test
@@ -382,7 +386,8 @@ class BlobUploadApiTest {
 
         assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(get("/v2/" + name + "/blobs/" + wrong), 404, "BLOB_UNKNOWN");
-        assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
+        assertError(patch(location, randomBytes(5)), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertThat(isAbsent(uploadFolder(name, uploadId(location)))).as("the discarded upload").isTrue();
         assertThat(isAbsent(blobData(wrong))).isTrue();
     }
 
@@ -552,9 +557,21 @@ class BlobUploadApiTest {
         assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
     }
 
+    @Test
+    void cancelledSessionWithoutDataStaysUnknown() {
+        String name = uniqueName("upload-cancel-empty");
+        String location = startUpload(name);
+
+        assertThat(delete(location).statusCode()).isEqualTo(204);
+
+        assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(patch(location, randomBytes(5)), 404, "BLOB_UPLOAD_UNKNOWN");
+    }
+
     @ParameterizedTest(name = "upload id {0}")
-    @ValueSource(strings = {"00000000-0000-0000-0000-000000000000", "not-a-uuid", "ABCDEF", "%2e%2e",
-            "0000000000000000000000000000000000000000000000000000000000000000"})
+    @ValueSource(strings = {"00000000-0000-0000-0000-000000000000", "not-a-uuid", "ABCDEF",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "6f1d2c3b-0000-7000-8000-000000000000", "ffffffff-ffff-7fff-bfff-ffffffffffff"})
     void unknownOrMalformedUploadIdIs404BlobUploadUnknown(String id) {
         String name = uniqueName("upload-unknown");
         String location = "/v2/" + name + "/blobs/uploads/" + id;

@@ -284,6 +284,37 @@ class MalformedRequestApiTest {
                 request("GET", "/v2/" + name + "/manifests/nope", "Accept: application/xml", null)));
     }
 
+    /**
+     * Requests Tomcat refuses before any of Berth's code runs are answered with the registry's JSON error body
+     * and API version header too, never an HTML page.
+     */
+    @Test
+    void refusalsOfTheServletContainerSpeakTheProtocol() {
+        List<Case> cases = List.of(
+                request("GET", "/v2/a%2Fb/tags/list"),
+                request("GET", "/v2/a%00b/tags/list"),
+                request("GET", "/v2/a\\b/tags/list"),
+                new Case("raw non-ASCII bytes in the path", "GET /v2/caf\u00e9/tags/list HTTP/1.1\r\n", null, false),
+                request("GET", "/v2/x/%2e%2e/%2e%2e/tags/list"),
+                request("GET", "/v2/" + name + "/tags/list?last=[x]"),
+                request("GET", "/v2/" + name + "/manifests/v1", "Accept: application/json\u0001", null),
+                request("GET", "/v2/" + name + "/manifests/v1", "Bad Header Line", null));
+        List<String> offenders = new ArrayList<>();
+        for (Case c : cases) {
+            RawResponse response = raw(c.head(), c.body(), c.halfClose());
+            String text = new String(response.raw(), StandardCharsets.ISO_8859_1);
+            String body = text.substring(text.indexOf("\r\n\r\n") + 4);
+            boolean json = response.head().toLowerCase().contains("content-type: application/json")
+                    && body.startsWith("{\"errors\":[{\"code\":\"");
+            boolean versioned = response.head().contains("Docker-Distribution-API-Version: registry/2.0");
+            if (response.status() < 400 || response.status() >= 500 || !json || !versioned) {
+                offenders.add(c.description() + " -> " + response.head().lines().findFirst().orElse("(nothing)") + " "
+                        + abbreviate(body));
+            }
+        }
+        assertThat(offenders).as("refusals without the registry's error body (of %d sent)", cases.size()).isEmpty();
+    }
+
     @Test
     void oddHeadersNeverGetA5xx() {
         assertNoServerErrors(List.of(

@@ -343,7 +343,7 @@ class ManifestApiTest {
     }
 
     static Stream<String> invalidTags() {
-        return Stream.of("-bad", ".bad", "a".repeat(129), "bad%21", "bad+tag");
+        return Stream.of("-bad", ".bad", "a".repeat(129), "bad!", "bad+tag");
     }
 
     @ParameterizedTest(name = "tag {0}")
@@ -376,6 +376,95 @@ class ManifestApiTest {
         assertHeadError(head("/v2/" + name + "/manifests/nope"), 404);
         assertHeadError(head("/v2/" + name + "/manifests/" + digest), 404);
         assertError(get("/v2/" + uniqueName("manifest-no-repo") + "/manifests/v1"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    @ParameterizedTest(name = "reference {0}")
+    @ValueSource(strings = {".INVALID_MANIFEST_NAME", "-lead",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+    void referenceThatCannotBeATagIs404ToReadersAndTagInvalidOnlyToAPush(String reference) {
+        String name = uniqueName("manifest-bad-ref");
+        Image image = pushImage(name, "v1", OCI_MANIFEST);
+
+        assertError(get("/v2/" + name + "/manifests/" + reference), 404, "MANIFEST_UNKNOWN");
+        assertHeadError(head("/v2/" + name + "/manifests/" + reference), 404);
+        assertError(delete("/v2/" + name + "/manifests/" + reference), 404, "MANIFEST_UNKNOWN");
+        assertError(putManifest(name, reference, OCI_MANIFEST, image.json()), 400, "TAG_INVALID");
+    }
+
+    @Test
+    void eachDistinctReferenceIsLookedUpOnceHoweverOftenItIsListed() {
+        String name = uniqueName("manifest-fan-out");
+        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
+        byte[] layer = randomBytes(100);
+        String layerDescriptor = descriptor(OCI_LAYER, pushBlob(name, layer), layer.length);
+        String json = imageManifest(OCI_MANIFEST, config, java.util.Collections.nCopies(900, layerDescriptor)
+                .toArray(String[]::new));
+        io.micrometer.core.instrument.MeterRegistry meters = dev.berth.support.SharedBerth.get().context()
+                .getBean(io.micrometer.core.instrument.MeterRegistry.class);
+        double before = storeCalls(meters);
+
+        HttpResponse<byte[]> response = putManifest(name, "fan", OCI_MANIFEST, json);
+
+        assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
+        assertThat(storeCalls(meters) - before).as("store calls for a manifest listing one layer 900 times")
+                .isLessThan(30);
+    }
+
+    private static double storeCalls(io.micrometer.core.instrument.MeterRegistry meters) {
+        return meters.find("berth.storage.operations").timers().stream().mapToDouble(t -> t.count()).sum();
+    }
+
+    @Test
+    void moreDescriptorsThanAllowedIsManifestInvalid() {
+        String name = uniqueName("manifest-too-many");
+        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
+        byte[] layer = randomBytes(10);
+        String layerDescriptor = descriptor(OCI_LAYER, pushBlob(name, layer), layer.length);
+        String json = imageManifest(OCI_MANIFEST, config, java.util.Collections.nCopies(1000, layerDescriptor)
+                .toArray(String[]::new));
+
+        HttpResponse<byte[]> response = putManifest(name, "many", OCI_MANIFEST, json);
+
+        assertError(response, 400, "MANIFEST_INVALID");
+        assertThat(text(response)).contains("berth.manifests.max-references");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", OCI_LAYER})
+    void layersPointingElsewhereAreRefusedUnlessTheirUrlsAreAllowed(String mediaType) {
+        String name = uniqueName("manifest-urls");
+        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
+        String foreign = "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + sha256(UUID.randomUUID().toString())
+                + "\",\"size\":1234,\"urls\":[\"https://attacker.example/layer.tar.gz\"]}";
+
+        HttpResponse<byte[]> response = putManifest(name, "foreign", OCI_MANIFEST,
+                imageManifest(OCI_MANIFEST, config, foreign));
+
+        assertError(response, 400, "MANIFEST_INVALID");
+        assertThat(text(response)).contains("https://attacker.example/layer.tar.gz");
+    }
+
+    @Test
+    void aNonDistributableLayerWithoutUrlsMustBeInTheRepository() {
+        String name = uniqueName("manifest-nondist");
+        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
+        String missing = descriptor("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+                sha256(UUID.randomUUID().toString()), 10);
+
+        assertError(putManifest(name, "v1", OCI_MANIFEST, imageManifest(OCI_MANIFEST, config, missing)), 404,
+                "MANIFEST_BLOB_UNKNOWN");
+    }
+
+    @Test
+    void aManifestOverTheLimitIsNotReadMuchFurther() {
+        dev.berth.support.RawHttp.Flood flood = dev.berth.support.RawHttp.flood(
+                dev.berth.support.SharedBerth.get().port(), "PUT /v2/" + uniqueName("manifest-flood")
+                        + "/manifests/big HTTP/1.1\r\nContent-Type: " + OCI_MANIFEST + "\r\nContent-Length: "
+                        + (4L << 30), new byte[64 * 1024], 1L << 30, java.time.Duration.ofSeconds(3));
+
+        assertThat(flood.answer()).startsWith("HTTP/1.1 413");
+        assertThat(flood.accepted()).as("bytes Berth took of a 4 GiB manifest").isLessThan(24L * 1024 * 1024);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.storage.StorageDriver;
 import dev.berth.support.Azurite;
+import dev.berth.support.RawHttp;
 import dev.berth.support.SharedBerth;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -306,54 +307,8 @@ final class RegistryHttp {
      * body, so a server waiting for more body bytes sees the end of the stream at once.
      */
     static RawResponse raw(String requestLineAndHeaders, byte[] body, boolean halfClose) {
-        int port = SharedBerth.get().port();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            socket.setSoTimeout(15000);
-            OutputStream out = socket.getOutputStream();
-            StringBuilder head = new StringBuilder(requestLineAndHeaders);
-            if (!requestLineAndHeaders.endsWith("\r\n")) {
-                head.append("\r\n");
-            }
-            head.append("Host: 127.0.0.1:").append(port).append("\r\n");
-            head.append("Connection: close\r\n\r\n");
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body != null) {
-                out.write(body);
-            }
-            out.flush();
-            if (halfClose) {
-                socket.shutdownOutput();
-            }
-            byte[] response = readAll(socket.getInputStream());
-            String text = new String(response, StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            String responseHead = end < 0 ? text : text.substring(0, end);
-            int status = -1;
-            if (responseHead.startsWith("HTTP/1.1 ") && responseHead.length() >= 12) {
-                status = Integer.parseInt(responseHead.substring(9, 12));
-            }
-            return new RawResponse(status, responseHead, response);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        try {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                bytes.write(buffer, 0, n);
-            }
-        } catch (java.net.SocketException e) {
-            // A reset after the server answered and closed: keep what arrived.
-            if (bytes.size() == 0) {
-                throw e;
-            }
-        }
-        return bytes.toByteArray();
+        RawHttp.Response response = RawHttp.send(SharedBerth.get().port(), requestLineAndHeaders, body, halfClose);
+        return new RawResponse(response.status(), response.head(), response.raw());
     }
 
     // ---------------------------------------------------------------- the store, through its driver

@@ -70,9 +70,9 @@ class AccessRulesTest {
                 "svc", TestTokenIssuer.ISSUER, List.of(pem), null, Duration.ofSeconds(30)));
         String token = TestTokenIssuer.sign(signer, "alice", "svc",
                 List.of(TestTokenIssuer.entry("repository", "team/app", "pull")), Duration.ofMinutes(5));
-        String[] reason = new String[1];
-        Identity identity = authenticator.authenticate("Bearer " + token, reason);
-        assertThat(identity).as(String.valueOf(reason[0])).isNotNull();
+        Authentication result = authenticator.authenticate("Bearer " + token);
+        assertThat(result.succeeded()).as(String.valueOf(result.refusal())).isTrue();
+        Identity identity = result.identity();
         assertThat(identity.subject()).isEqualTo("alice");
         assertThat(identity.allows(Access.repository("team/app", "pull"))).isTrue();
         assertThat(identity.allows(Access.repository("team/app", "push"))).isFalse();

@@ -29,13 +29,16 @@ final class AuthTesting {
     private AuthTesting() {
     }
 
-    /** Sends {@code method uri} with an optional Authorization header and body. */
-    static HttpResponse<String> send(String method, URI uri, String authorization, byte[] body) {
+    /** Sends {@code method uri} with an optional Authorization header, body and {@code name, value} headers. */
+    static HttpResponse<String> send(String method, URI uri, String authorization, byte[] body, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (authorization != null) {
             request.header("Authorization", authorization);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         try {
             return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

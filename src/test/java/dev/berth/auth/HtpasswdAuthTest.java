@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.clients.Commands;
 import dev.berth.support.BerthServer;
+import dev.berth.support.RawHttp;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +39,8 @@ class HtpasswdAuthTest {
         String hash = new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2Y, 10).encode(PASSWORD);
         assertThat(hash).startsWith("$2y$");
         Path htpasswd = work.resolve("htpasswd");
-        Files.writeString(htpasswd, "# users\n" + USER + ":" + hash + "\nbob:{SHA}ignoredEntry=\n");
+        String carol = new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2Y, 10).encode("carol-pw");
+        Files.writeString(htpasswd, "# users\n" + USER + ":" + hash + "\nbob:{SHA}ignoredEntry=\ncarol:" + carol + "\n");
         berth = BerthServer.startOnFilesystem(work.resolve("store"), "--berth.auth.mode=htpasswd",
                 "--berth.auth.htpasswd.path=" + htpasswd, "--berth.auth.realm=Berth test",
                 "--berth.auth.anonymous-pull=public/**");
@@ -96,6 +99,69 @@ class HtpasswdAuthTest {
         assertError(get(berth.uri("/v2/private/app/tags/list"), null), 401, "UNAUTHORIZED");
         // A bad password is refused even where anonymous pull is allowed.
         assertError(get(berth.uri("/v2/public/tools/app/tags/list"), basic(USER, "wrong")), 401, "UNAUTHORIZED");
+    }
+
+    @Test
+    void wrongPasswordsAreThrottledPerClientAndUser() {
+        for (int i = 0; i < 10; i++) {
+            assertError(get(berth.uri("/v2/"), basic("carol", "guess-" + i)), 401, "UNAUTHORIZED");
+        }
+        HttpResponse<String> throttled = get(berth.uri("/v2/"), basic("carol", "guess-10"));
+        assertError(throttled, 429, "TOOMANYREQUESTS");
+        assertThat(throttled.headers().firstValue("Retry-After")).hasValueSatisfying(
+                seconds -> assertThat(Integer.parseInt(seconds)).isBetween(1, 60));
+        // While throttled, even the right password is not checked; other users from this client still are.
+        assertError(get(berth.uri("/v2/"), basic("carol", "carol-pw")), 429, "TOOMANYREQUESTS");
+        assertThat(get(berth.uri("/v2/"), basic(USER, PASSWORD)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anUnknownUserCostsAsMuchTimeAsAWrongPassword() {
+        // Warm both paths, then compare medians: an unknown user must not be answered markedly faster.
+        get(berth.uri("/v2/"), basic("nobody-" + Commands.randomSuffix(), "x"));
+        get(berth.uri("/v2/"), basic(USER, "warm-up"));
+        long[] unknown = new long[5];
+        long[] known = new long[5];
+        for (int i = 0; i < 5; i++) {
+            String attempt = "wrong-" + i;
+            unknown[i] = timed(() -> get(berth.uri("/v2/"), basic("nobody-" + attempt, "wrong")));
+            known[i] = timed(() -> get(berth.uri("/v2/"), basic(USER, attempt)));
+        }
+        Arrays.sort(unknown);
+        Arrays.sort(known);
+        assertThat(unknown[2]).as("median ns for an unknown user vs %d ns for a wrong password", known[2])
+                .isGreaterThan(known[2] / 2);
+        // A right password from this client clears its failures.
+        assertThat(get(berth.uri("/v2/"), basic(USER, PASSWORD)).statusCode()).isEqualTo(200);
+    }
+
+    private static long timed(Runnable request) {
+        long start = System.nanoTime();
+        request.run();
+        return System.nanoTime() - start;
+    }
+
+    @Test
+    void malformedMountParametersGetWhatTheyGetWithoutAccessControl() {
+        String auth = "Authorization: " + basic(USER, PASSWORD);
+        // An unreadable source repository: no mount, an ordinary upload session instead.
+        RawHttp.Response badFrom = RawHttp.send(berth.port(), "POST", "/v2/team/app/blobs/uploads/?mount=sha256:"
+                + "0".repeat(64) + "&from=%zz", auth, new byte[0]);
+        assertThat(badFrom.status()).as(badFrom.body()).isEqualTo(202);
+        // An unreadable digest: refused as the client's mistake, never a server error.
+        RawHttp.Response badMount = RawHttp.send(berth.port(), "POST",
+                "/v2/team/app/blobs/uploads/?mount=%zz&from=team/other", auth, new byte[0]);
+        assertThat(badMount.status()).as(badMount.body()).isEqualTo(400);
+        assertThat(badMount.body()).contains("\"code\":\"DIGEST_INVALID\"");
+    }
+
+    @Test
+    void anUnauthenticatedBodyIsNotReadBeyondASmallBound() {
+        RawHttp.Flood flood = RawHttp.flood(berth.port(),
+                "PUT /v2/team/app/manifests/big HTTP/1.1\r\nTransfer-Encoding: chunked",
+                RawHttp.chunk(65000), 512L * 1024 * 1024, Duration.ofSeconds(3));
+        assertThat(flood.answer()).startsWith("HTTP/1.1 401");
+        assertThat(flood.accepted()).as("bytes Berth took after answering 401").isLessThan(16L * 1024 * 1024);
     }
 
     @Test

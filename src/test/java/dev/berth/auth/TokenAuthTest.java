@@ -71,7 +71,12 @@ class TokenAuthTest {
     }
 
     static String bearer(List<Map<String, Object>> access) {
-        return "Bearer " + sign(issuer.rsa, "tester", SERVICE, access, Duration.ofMinutes(5));
+        return bearerFrom(issuer, SERVICE, "tester", access);
+    }
+
+    /** A valid token of {@code issuer} for {@code service}, granting {@code access} to {@code subject}. */
+    static String bearerFrom(TestTokenIssuer issuer, String service, String subject, List<Map<String, Object>> access) {
+        return "Bearer " + sign(issuer.rsa, subject, service, access, Duration.ofMinutes(5));
     }
 
     static Map<String, String> challenge(HttpResponse<String> response) {
@@ -124,10 +129,13 @@ class TokenAuthTest {
                 new byte[0]);
         assertThat(upload.statusCode()).as(upload.body()).isEqualTo(202);
         assertError(withTokenFlow("GET", berth.uri("/v2/team/flow/tags/list"), "dev", "dev-pw", null), 404, "NAME_UNKNOWN");
-        // dev's token server grants nothing on other/*: the retry is denied.
-        assertError(withTokenFlow("GET", berth.uri("/v2/other/app/tags/list"), "dev", "dev-pw", null), 403, "DENIED");
+        // dev's token server grants nothing on other/*: the retry is refused, naming the scope it lacks.
+        HttpResponse<String> refused = withTokenFlow("GET", berth.uri("/v2/other/app/tags/list"), "dev", "dev-pw", null);
+        assertError(refused, 401, "UNAUTHORIZED");
+        assertThat(challenge(refused)).containsEntry("error", "insufficient_scope")
+                .containsEntry("scope", "repository:other/app:pull");
         // An anonymous token (no credentials at the token server) grants nothing either.
-        assertError(withTokenFlow("GET", berth.uri("/v2/team/flow/tags/list"), null, null, null), 403, "DENIED");
+        assertError(withTokenFlow("GET", berth.uri("/v2/team/flow/tags/list"), null, null, null), 401, "UNAUTHORIZED");
         assertThat(issuer.requestedScopes).contains("repository:team/flow:pull,push", "repository:other/app:pull");
     }
 
@@ -159,16 +167,16 @@ class TokenAuthTest {
     void accessIsCheckedPerRepositoryAndAction() {
         String pushA = bearer(List.of(entry("repository", "team/a", "push")));
         assertThat(send("POST", berth.uri("/v2/team/a/blobs/uploads/"), pushA, new byte[0]).statusCode()).isEqualTo(202);
-        assertError(send("POST", berth.uri("/v2/team/b/blobs/uploads/"), pushA, new byte[0]), 403, "DENIED");
-        assertError(get(berth.uri("/v2/team/a/tags/list"), pushA), 403, "DENIED");
+        assertError(send("POST", berth.uri("/v2/team/b/blobs/uploads/"), pushA, new byte[0]), 401, "UNAUTHORIZED");
+        assertError(get(berth.uri("/v2/team/a/tags/list"), pushA), 401, "UNAUTHORIZED");
 
         String pullOnly = bearer(List.of(entry("repository", "team/a", "pull")));
         assertError(get(berth.uri("/v2/team/a/tags/list"), pullOnly), 404, "NAME_UNKNOWN");
-        assertError(send("POST", berth.uri("/v2/team/a/blobs/uploads/"), pullOnly, new byte[0]), 403, "DENIED");
-        assertError(send("PUT", berth.uri("/v2/team/a/manifests/v1"), pullOnly, "{}".getBytes()), 403, "DENIED");
+        assertError(send("POST", berth.uri("/v2/team/a/blobs/uploads/"), pullOnly, new byte[0]), 401, "UNAUTHORIZED");
+        assertError(send("PUT", berth.uri("/v2/team/a/manifests/v1"), pullOnly, "{}".getBytes()), 401, "UNAUTHORIZED");
         HttpResponse<String> denied = send("DELETE", berth.uri("/v2/team/a/manifests/v1"),
                 bearer(List.of(entry("repository", "team/a", "pull", "push"))), null);
-        assertError(denied, 403, "DENIED");
+        assertError(denied, 401, "UNAUTHORIZED");
         assertThat(challenge(denied)).containsEntry("error", "insufficient_scope");
         assertError(send("DELETE", berth.uri("/v2/team/a/manifests/v1"),
                 bearer(List.of(entry("repository", "team/a", "*"))), null), 404, "MANIFEST_UNKNOWN");
@@ -176,7 +184,7 @@ class TokenAuthTest {
 
     @Test
     void catalogNeedsCatalogScope() {
-        assertError(get(berth.uri("/v2/_catalog"), bearer(List.of(entry("repository", "team/a", "pull")))), 403, "DENIED");
+        assertError(get(berth.uri("/v2/_catalog"), bearer(List.of(entry("repository", "team/a", "pull")))), 401, "UNAUTHORIZED");
         HttpResponse<String> catalog = get(berth.uri("/v2/_catalog"), bearer(List.of(entry("registry", "catalog", "*"))));
         assertThat(catalog.statusCode()).isEqualTo(200);
         assertThat(catalog.body()).contains("repositories");
@@ -225,10 +233,14 @@ class TokenAuthTest {
             AuthTesting.dockerOk(config, Duration.ofSeconds(30), "rmi", "-f", imageId);
             AuthTesting.dockerOk(config, Duration.ofSeconds(90), "pull", image);
 
-            // dev may not push outside team/.
+            // dev may not push outside team/: docker stops at once (no retries with back-off) and says why.
             AuthTesting.dockerOk(config, Duration.ofSeconds(30), "tag", image, denied);
+            long start = System.nanoTime();
             Commands.Result refused = AuthTesting.docker(config, null, Duration.ofSeconds(90), "push", denied);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(refused.exitCode()).as(refused.describe()).isNotZero();
+            assertThat(refused.describe()).as("docker's message").containsIgnoringCase("denied");
+            assertThat(took).as("time until docker gave up").isLessThan(Duration.ofSeconds(10));
             assertThat(issuer.requestedScopes).anyMatch(s -> s.startsWith("repository:team/token-") && s.contains("push"));
         } finally {
             AuthTesting.docker(config, null, Duration.ofSeconds(30), "logout", host);

@@ -44,9 +44,22 @@ public final class BerthProcess implements AutoCloseable {
      * taken between choosing it and binding it is retried with other ports.
      */
     public static BerthProcess startOnAzure(String name, String connectionString, String container, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of(
+                "--berth.storage.backend=azure",
+                "--berth.storage.azure.connection-string=" + connectionString,
+                "--berth.storage.azure.container=" + container));
+        args.addAll(List.of(extraArgs));
+        return start(name, List.of("-Xmx512m"), connectionString, args.toArray(String[]::new));
+    }
+
+    /**
+     * Starts a replica with its own JVM options (heap size, ...) and Berth arguments, which must choose the
+     * store, and waits until it is ready. {@code secret} (may be null) is kept out of the log's command line.
+     */
+    public static BerthProcess start(String name, List<String> jvmArgs, String secret, String... berthArgs) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(name, connectionString, container, extraArgs);
+                return startOnce(name, jvmArgs, secret, berthArgs);
             } catch (PortTaken e) {
                 if (attempt >= 3) {
                     throw new AssertionError(e.getMessage());
@@ -55,35 +68,31 @@ public final class BerthProcess implements AutoCloseable {
         }
     }
 
-    private static BerthProcess startOnce(String name, String connectionString, String container,
-            String... extraArgs) throws PortTaken {
+    private static BerthProcess startOnce(String name, List<String> jvmArgs, String secret, String... extraArgs)
+            throws PortTaken {
         int port = Commands.freePort();
         int managementPort = Commands.freePort();
         while (managementPort == port) {
             managementPort = Commands.freePort();
         }
         Path log = logDirectory().resolve(name + "-" + port + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                javaExecutable(),
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:+UseSerialGC"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of(
                 "--add-opens", "java.base/sun.security.provider=ALL-UNNAMED",
                 "-cp", classPath(),
                 BerthApplication.class.getName(),
                 "--server.port=" + port,
                 "--management.server.port=" + managementPort,
                 "--server.address=127.0.0.1",
-                "--management.server.address=127.0.0.1",
-                "--berth.storage.backend=azure",
-                "--berth.storage.azure.connection-string=" + connectionString,
-                "--berth.storage.azure.container=" + container));
+                "--management.server.address=127.0.0.1"));
         command.addAll(List.of(extraArgs));
         Process process;
         try {
             Files.writeString(log, "# replica " + name + " on 127.0.0.1:" + port + " (management " + managementPort
                     + "), class path from " + classPathSource() + "\n# " + String.join(" ", command.subList(
                             command.indexOf(BerthApplication.class.getName()), command.size()))
-                            .replace(connectionString, "<azurite connection string>") + "\n", StandardCharsets.UTF_8);
+                            .replace(secret == null ? "\u0000" : secret, "<secret>") + "\n", StandardCharsets.UTF_8);
             process = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

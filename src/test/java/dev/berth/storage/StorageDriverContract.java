@@ -234,6 +234,39 @@ public abstract class StorageDriverContract {
         assertThat(store.list(path("dir/b-object"))).as("an object has no children").isEmpty();
     }
 
+    /**
+     * Names where a sub-folder's name is the start of a sibling's name followed by '-' or '.' (which sort
+     * before '/'), as in repositories "app" and "app-api": a page must follow name order all the same.
+     */
+    static final List<String> TRICKY_NAMES = List.of("a", "a-b", "a.c", "a0", "a_x", "ab", "app", "app-api",
+            "app.io", "app-api-v2", "b", "z9");
+
+    @Test
+    void pagesOfAListingFollowNameOrderFromAnyStart() {
+        StorageDriver store = driver();
+        String folder = path("paged");
+        for (int i = 0; i < TRICKY_NAMES.size(); i++) {
+            String name = TRICKY_NAMES.get(i);
+            // Alternately a sub-folder and an object, so both kinds meet in one listing.
+            store.writeBytes(folder + "/" + name + (i % 2 == 0 ? "/inner" : ""), bytes(1, i));
+        }
+        List<String> sorted = new ArrayList<>(TRICKY_NAMES);
+        sorted.sort(String::compareTo);
+        assertThat(store.list(folder)).containsExactlyElementsOf(sorted);
+
+        List<String> starts = new ArrayList<>(sorted);
+        starts.addAll(List.of("", "0", "a-", "a/", "aa", "app-", "app-api-", "app/", "zz", "~"));
+        for (String start : starts) {
+            List<String> after = sorted.stream().filter(name -> start.isEmpty() || name.compareTo(start) > 0).toList();
+            for (int limit : new int[] {1, 2, 3, 100}) {
+                assertThat(store.list(folder, start.isEmpty() ? null : start, limit))
+                        .as("page of %d after '%s'", limit, start)
+                        .containsExactlyElementsOf(after.subList(0, Math.min(limit, after.size())));
+            }
+        }
+        assertThat(store.list(path("no-such-folder"), "a", 10)).isEmpty();
+    }
+
     // --- pieces -----------------------------------------------------------------------------------------
 
     @Test

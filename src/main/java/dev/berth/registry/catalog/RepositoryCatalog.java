@@ -1,18 +1,25 @@
 package dev.berth.registry.catalog;
 
 import dev.berth.registry.ErrorCode;
+import dev.berth.registry.Page;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import org.springframework.stereotype.Service;
 
 /**
  * Which repositories exist: a folder under {@code repositories/} holding {@code _manifests} or
  * {@code _layers} is one, as in Distribution. Folders starting with '_' hold a repository's data, never
  * nested repositories.
+ *
+ * <p>A page of the catalog is found without walking the whole tree: a walk that always takes the smallest
+ * pending name ({@link CatalogWalk}) yields repositories in name order, and it starts from the folders on
+ * the path to {@code last}, so a page costs about one store listing per repository it returns.
  */
 @Service
 public class RepositoryCatalog {
@@ -24,8 +31,7 @@ public class RepositoryCatalog {
     }
 
     public boolean exists(RepositoryName repository) {
-        List<String> children = store.list(StorePaths.repository(repository));
-        return children.contains("_manifests") || children.contains("_layers");
+        return isRepository(store.list(StorePaths.repository(repository), "_", 2));
     }
 
     public void requireExists(RepositoryName repository) {
@@ -35,24 +41,170 @@ public class RepositoryCatalog {
         }
     }
 
-    /** Every repository name, sorted. */
-    public List<String> names() {
-        List<String> names = new ArrayList<>();
-        collect("", names);
-        names.sort(String::compareTo);
-        return names;
+    /** Up to {@code limit} repository names after {@code last} (null: from the first), in name order. */
+    public Page page(String last, int limit) {
+        if (limit <= 0) {
+            return new Page(List.of(), false);
+        }
+        List<String> found = new CatalogWalk(last, limit + 1).run();
+        return found.size() > limit ? new Page(found.subList(0, limit), true) : new Page(found, false);
     }
 
-    private void collect(String prefix, List<String> names) {
-        String folder = prefix.isEmpty() ? StorePaths.REPOSITORIES : StorePaths.REPOSITORIES + "/" + prefix;
-        List<String> children = store.list(folder);
-        if (!prefix.isEmpty() && (children.contains("_manifests") || children.contains("_layers"))
-                && RepositoryName.isValid(prefix)) {
-            names.add(prefix);
+    /** Every repository name, in name order (for maintenance work that must see them all). */
+    public List<String> names() {
+        return new CatalogWalk(null, Integer.MAX_VALUE).run();
+    }
+
+    private static boolean isRepository(List<String> childrenFromUnderscore) {
+        return childrenFromUnderscore.contains("_manifests") || childrenFromUnderscore.contains("_layers");
+    }
+
+    private static String folderOf(String name) {
+        return name.isEmpty() ? StorePaths.REPOSITORIES : StorePaths.REPOSITORIES + "/" + name;
+    }
+
+    private static String child(String parent, String name) {
+        return parent.isEmpty() ? name : parent + "/" + name;
+    }
+
+    /**
+     * One walk over the repository folders, in name order. Each pending folder is a cursor over its children
+     * (read from the store a batch at a time), ordered by the full name of the next child it will yield;
+     * taking the smallest each time yields every name in order, because a folder's descendants all sort
+     * after the folder's own name.
+     */
+    private final class CatalogWalk {
+
+        private final String last;
+        private final int wanted;
+        private final int batch;
+        private final PriorityQueue<Cursor> pending = new PriorityQueue<>(Comparator.comparing(Cursor::next));
+
+        CatalogWalk(String last, int wanted) {
+            this.last = last == null || last.isEmpty() ? null : last;
+            this.wanted = wanted;
+            this.batch = (int) Math.min(1000, Math.max(16, wanted + 2L));
         }
-        for (String child : children) {
-            if (!child.startsWith("_")) {
-                collect(prefix.isEmpty() ? child : prefix + "/" + child, names);
+
+        List<String> run() {
+            start();
+            List<String> found = new ArrayList<>();
+            while (found.size() < wanted && !pending.isEmpty()) {
+                Cursor cursor = pending.poll();
+                String name = cursor.take();
+                if (cursor.hasNext()) {
+                    pending.add(cursor);
+                }
+                Cursor children = new Cursor(name, null, true);
+                if (children.repository && RepositoryName.isValid(name) && (last == null || name.compareTo(last) > 0)) {
+                    found.add(name);
+                }
+                if (children.hasNext()) {
+                    pending.add(children);
+                }
+            }
+            return found;
+        }
+
+        /**
+         * Seeds the walk with what may hold names after {@code last}: on each folder from the root down to
+         * {@code last}, the children after the next segment of {@code last}; sub-folders whose name is a
+         * segment of {@code last} cut before a '-' or '.' (their children sort after {@code last}, though they
+         * do not); and the children of {@code last} itself.
+         */
+        private void start() {
+            if (last == null) {
+                add(new Cursor("", null, false));
+                return;
+            }
+            String[] segments = last.split("/", -1);
+            String ancestor = "";
+            for (int i = 0; i < segments.length; i++) {
+                String segment = segments[i];
+                // Past a segment no repository can have, there is nothing below it to look into.
+                boolean deepest = i == segments.length - 1 || !RepositoryName.isValid(child(ancestor, segment));
+                // Past a segment that continues ("team" of "team/app"), children like "team-x" sort before it.
+                add(new Cursor(ancestor, deepest ? segment : segment + "/", false));
+                for (int cut = 1; cut < segment.length(); cut++) {
+                    char next = segment.charAt(cut);
+                    String shorter = child(ancestor, segment.substring(0, cut));
+                    if ((next == '-' || next == '.') && RepositoryName.isValid(shorter)) {
+                        add(new Cursor(shorter, null, false));
+                    }
+                }
+                if (deepest) {
+                    if (RepositoryName.isValid(child(ancestor, segment))) {
+                        add(new Cursor(child(ancestor, segment), null, false));
+                    }
+                    return;
+                }
+                ancestor = child(ancestor, segment);
+            }
+        }
+
+        private void add(Cursor cursor) {
+            if (cursor.hasNext()) {
+                pending.add(cursor);
+            }
+        }
+
+        /** The sub-folders of one folder after a starting name, read in batches, without '_' data folders. */
+        private final class Cursor {
+            private final String folder;
+            private List<String> names;
+            private int index;
+            private boolean exhausted;
+            private String after;
+            final boolean repository;
+
+            /**
+             * @param checkRepository whether the first batch must also tell whether the folder is a
+             *     repository (it holds '_layers' or '_manifests', which sort among its first names)
+             */
+            Cursor(String folder, String after, boolean checkRepository) {
+                this.folder = folder;
+                this.after = after;
+                this.names = store.list(folderOf(folder), after, batch);
+                this.exhausted = names.size() < batch;
+                if (!checkRepository) {
+                    this.repository = false;
+                } else if (exhausted || names.get(names.size() - 1).compareTo("_manifests") > 0) {
+                    this.repository = isRepository(names);
+                } else {
+                    // A folder with many sub-folders named from digits: its data folders lie beyond this batch.
+                    this.repository = isRepository(store.list(folderOf(folder), "_", 2));
+                }
+                skipDataFolders();
+            }
+
+            boolean hasNext() {
+                return index < names.size();
+            }
+
+            String next() {
+                return child(folder, names.get(index));
+            }
+
+            String take() {
+                String name = next();
+                index++;
+                skipDataFolders();
+                return name;
+            }
+
+            private void skipDataFolders() {
+                while (true) {
+                    while (index < names.size() && names.get(index).startsWith("_")) {
+                        index++;
+                    }
+                    if (index < names.size() || exhausted || names.isEmpty()) {
+                        return;
+                    }
+                    after = names.get(names.size() - 1);
+                    names = store.list(folderOf(folder), after, batch);
+                    index = 0;
+                    exhausted = names.size() < batch;
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.berth.registry.manifest;
 
 import dev.berth.registry.Digest;
+import dev.berth.registry.Documents;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,6 +36,8 @@ public class ManifestService {
      * serving a manifest then needs no JSON parsing. Emptied when it grows past its bound.
      */
     private static final int MEDIA_TYPE_CACHE_SIZE = 10_000;
+    /** A parsed manifest's tree and its bytes take about this many times its size of heap. */
+    static final int PARSED_FACTOR = 4;
     private final Map<Digest, String> mediaTypes = new ConcurrentHashMap<>();
 
     private final StorageDriver store;
@@ -41,66 +45,81 @@ public class ManifestService {
     private final TagService tags;
     private final JsonMapper json;
     private final ManifestProperties properties;
+    private final ManifestReferences references;
+
+    private final Documents documents;
 
     public ManifestService(StorageDriver store, BlobService blobs, TagService tags, JsonMapper json,
-            ManifestProperties properties) {
+            ManifestProperties properties, Documents documents) {
+        this.documents = documents;
         this.store = store;
         this.blobs = blobs;
         this.tags = tags;
         this.json = json;
         this.properties = properties;
-    }
-
-    /** Pushes a manifest under {@code reference}, a tag or the manifest's own digest. */
-    public PushedManifest put(RepositoryName repository, String reference, String contentType, InputStream body) {
-        byte[] content = readBounded(body);
-        Digest digest = Digest.sha256(sha256Hex(content));
-        if (Digest.looksLikeDigest(reference)) {
-            Digest named = Digest.parse(reference);
-            if (!named.equals(digest)) {
-                throw new RegistryException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
-                        + " but it was pushed as " + named, named.toString());
-            }
-        } else {
-            TagService.validate(reference);
-        }
-        ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
-        checkReferencesExist(repository, manifest);
-
-        if (blobs.findStored(digest).isEmpty()) {
-            store.writeBytes(StorePaths.blobData(digest), content);
-        }
-        store.writeBytes(StorePaths.manifestRevisionLink(repository, digest), link(digest));
-        if (manifest.subject() != null) {
-            store.writeBytes(StorePaths.referrerLink(repository, manifest.subject().digest(), digest), link(digest));
-        }
-        if (!Digest.looksLikeDigest(reference)) {
-            tags.tag(repository, reference, digest);
-        }
-        return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest());
+        this.references = new ManifestReferences(blobs, properties);
     }
 
     /**
-     * The manifest a tag or digest names. When the client lists the media types it accepts and the stored
-     * manifest's is not among them, it is reported unknown, as Distribution does.
+     * Pushes a manifest under {@code reference}, a tag or the manifest's own digest. The manifest is held in
+     * memory (at most {@code berth.manifests.max-size}) under a share of the memory budget.
+     */
+    public PushedManifest put(RepositoryName repository, String reference, String contentType, InputStream body,
+            long declaredLength) {
+        try (Documents.Held held = readBounded(body, declaredLength)) {
+            byte[] content = held.content();
+            Digest digest = Digest.sha256(sha256Hex(content));
+            if (Digest.looksLikeDigest(reference)) {
+                Digest named = Digest.parse(reference);
+                if (!named.equals(digest)) {
+                    throw new RegistryException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
+                            + " but it was pushed as " + named, named.toString());
+                }
+            } else {
+                TagService.validate(reference);
+            }
+            ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
+            references.check(repository, manifest, (repo, child) -> find(repo, child).isPresent());
+
+            if (blobs.findStored(digest).isEmpty()) {
+                store.writeBytes(StorePaths.blobData(digest), content);
+            }
+            store.writeBytes(StorePaths.manifestRevisionLink(repository, digest), link(digest));
+            if (manifest.subject() != null) {
+                store.writeBytes(StorePaths.referrerDescriptor(repository, manifest.subject().digest(), digest),
+                        json.writeValueAsBytes(Referrer.of(digest, manifest, content.length)));
+            }
+            if (!Digest.looksLikeDigest(reference)) {
+                tags.tag(repository, reference, digest);
+            }
+            return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest());
+        }
+    }
+
+    /**
+     * The manifest a tag or digest names, holding a share of the memory budget until it is closed. When the
+     * client lists the media types it accepts and the stored manifest's is not among them, it is reported
+     * unknown, as Distribution does.
      */
     public StoredManifest get(RepositoryName repository, String reference, List<String> accepted) {
         Digest digest = resolve(repository, reference);
-        byte[] content;
+        Documents.Held held = documents.read(StorePaths.blobData(digest), 1)
+                .orElseThrow(() -> unknown(repository, reference));
         try {
-            content = store.readAll(StorePaths.blobData(digest));
-        } catch (ObjectNotFoundException e) {
-            throw unknown(repository, reference);
+            byte[] content = held.content();
+            String mediaType = mediaTypes.computeIfAbsent(digest, d -> ParsedManifest.storedMediaType(content, json));
+            if (mediaTypes.size() > MEDIA_TYPE_CACHE_SIZE) {
+                mediaTypes.clear();
+            }
+            if (!accepted.isEmpty() && accepted.stream().noneMatch(type -> accepts(type, mediaType))) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
+                        + mediaType + ", which the request's Accept header does not list", reference);
+            }
+            return new StoredManifest(digest, mediaType, content, held);
+        } catch (RuntimeException e) {
+            held.close();
+            throw e;
         }
-        String mediaType = mediaTypes.computeIfAbsent(digest, d -> ParsedManifest.storedMediaType(content, json));
-        if (mediaTypes.size() > MEDIA_TYPE_CACHE_SIZE) {
-            mediaTypes.clear();
-        }
-        if (!accepted.isEmpty() && accepted.stream().noneMatch(type -> accepts(type, mediaType))) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a " + mediaType
-                    + ", which the request's Accept header does not list", reference);
-        }
-        return new StoredManifest(digest, mediaType, content);
     }
 
     private static boolean accepts(String acceptedType, String mediaType) {
@@ -118,8 +137,8 @@ public class ManifestService {
      */
     public void delete(RepositoryName repository, String reference) {
         if (!Digest.looksLikeDigest(reference)) {
-            TagService.validate(reference);
-            if (!tags.untag(repository, reference)) {
+            // A tag that breaks the grammar cannot exist: unknown, not invalid.
+            if (!TagService.isValid(reference) || !tags.untag(repository, reference)) {
                 throw unknown(repository, reference);
             }
             return;
@@ -137,18 +156,25 @@ public class ManifestService {
     record ParsedStored(ParsedManifest manifest, long size) {
     }
 
-    /** The manifest of {@code digest}, parsed, when it is stored at all (for referrers). */
-    Optional<ParsedStored> parsedStored(Digest digest) {
-        try {
-            byte[] content = store.readAll(StorePaths.blobData(digest));
-            return Optional.of(new ParsedStored(ParsedManifest.parse(content, null, json), content.length));
-        } catch (ObjectNotFoundException | RegistryException e) {
+    /**
+     * {@code use} applied to the manifest of {@code digest}, parsed, while its share of the memory budget is
+     * held; empty when the store does not have it (or it does not parse).
+     */
+    <T> Optional<T> withParsedStored(Digest digest, Function<ParsedStored, T> use) {
+        Optional<Documents.Held> stored = documents.read(StorePaths.blobData(digest), PARSED_FACTOR);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Documents.Held held = stored.get()) {
+            ParsedManifest parsed = ParsedManifest.parse(held.content(), null, json);
+            return Optional.ofNullable(use.apply(new ParsedStored(parsed, held.content().length)));
+        } catch (RegistryException e) {
             return Optional.empty();
         }
     }
 
     private Optional<Digest> subjectOf(Digest digest) {
-        return parsedStored(digest).map(stored -> stored.manifest().subject()).map(Descriptor::digest);
+        return withParsedStored(digest, stored -> stored.manifest().subject()).map(Descriptor::digest);
     }
 
     private Digest resolve(RepositoryName repository, String reference) {
@@ -156,34 +182,18 @@ public class ManifestService {
             Digest digest = Digest.parse(reference);
             return find(repository, digest).orElseThrow(() -> unknown(repository, reference));
         }
-        TagService.validate(reference);
+        // A tag that breaks the grammar cannot name a manifest: unknown (only a push with it is TAG_INVALID).
         return tags.resolve(repository, reference)
                 .flatMap(digest -> find(repository, digest))
                 .orElseThrow(() -> unknown(repository, reference));
     }
 
-    private void checkReferencesExist(RepositoryName repository, ParsedManifest manifest) {
-        if (manifest.config() != null && blobs.find(repository, manifest.config().digest()).isEmpty()) {
-            throw blobUnknown(manifest.config().digest(), "config");
-        }
-        for (Descriptor layer : manifest.layers()) {
-            boolean external = layer.hasUrls() || MediaTypes.NON_DISTRIBUTABLE_LAYERS.contains(layer.mediaType());
-            if (!external && blobs.find(repository, layer.digest()).isEmpty()) {
-                throw blobUnknown(layer.digest(), "layer");
-            }
-        }
-        for (Descriptor child : manifest.children()) {
-            if (find(repository, child.digest()).isEmpty()) {
-                throw blobUnknown(child.digest(), "child manifest");
-            }
-        }
-    }
-
-    private byte[] readBounded(InputStream body) {
+    /** The pushed manifest, held with a share of the memory budget big enough to parse it too. */
+    private Documents.Held readBounded(InputStream body, long declaredLength) {
         int limit = (int) properties.maxSize().toBytes();
         try {
-            byte[] content = body.readNBytes(limit + 1);
-            if (content.length > limit) {
+            Documents.Held content = documents.readBody(body, declaredLength, limit, PARSED_FACTOR + 1);
+            if (content == null) {
                 throw new RegistryException(ErrorCode.MANIFEST_TOO_LARGE,
                         "manifests may be at most " + limit + " bytes");
             }
@@ -191,12 +201,6 @@ public class ManifestService {
         } catch (IOException e) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "the manifest body broke off: " + e.getMessage());
         }
-    }
-
-    private static RegistryException blobUnknown(Digest digest, String what) {
-        return new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                "the manifest references " + what + " " + digest + ", which is not in this repository",
-                digest.toString());
     }
 
     private static RegistryException unknown(RepositoryName repository, String reference) {

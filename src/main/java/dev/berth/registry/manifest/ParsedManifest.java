@@ -138,8 +138,24 @@ public record ParsedManifest(String mediaType, Descriptor config, List<Descripto
             throw invalid("'" + where + "' needs a non-negative integer size");
         }
         String mediaType = optionalString(node, "mediaType");
-        boolean hasUrls = node.path("urls").isArray() && !node.path("urls").isEmpty();
-        return new Descriptor(mediaType, digest, size.asLong(), hasUrls);
+        return new Descriptor(mediaType, digest, size.asLong(), urls(node.path("urls"), where));
+    }
+
+    private static List<String> urls(JsonNode urls, String where) {
+        if (urls.isMissingNode() || urls.isNull()) {
+            return List.of();
+        }
+        if (!urls.isArray()) {
+            throw invalid("'" + where + ".urls' must be an array of URLs");
+        }
+        List<String> result = new ArrayList<>();
+        for (JsonNode url : urls) {
+            if (!url.isString()) {
+                throw invalid("'" + where + ".urls' must hold strings");
+            }
+            result.add(url.asString());
+        }
+        return result;
     }
 
     private static String optionalString(JsonNode node, String field) {

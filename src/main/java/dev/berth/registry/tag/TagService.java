@@ -2,11 +2,13 @@ package dev.berth.registry.tag;
 
 import dev.berth.registry.Digest;
 import dev.berth.registry.ErrorCode;
+import dev.berth.registry.Page;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -31,6 +33,10 @@ public class TagService {
         }
     }
 
+    public static boolean isValid(String tag) {
+        return TAG.matcher(tag).matches();
+    }
+
     public Optional<Digest> resolve(RepositoryName repository, String tag) {
         if (!TAG.matcher(tag).matches()) {
             return Optional.empty();
@@ -45,6 +51,25 @@ public class TagService {
         byte[] link = digest.toString().getBytes(StandardCharsets.UTF_8);
         store.writeBytes(StorePaths.tagIndexLink(repository, tag, digest), link);
         store.writeBytes(StorePaths.tagCurrentLink(repository, tag), link);
+    }
+
+    /** Up to {@code limit} tags after {@code last} (null: from the first), sorted, read a page at a time. */
+    public Page page(RepositoryName repository, String last, int limit) {
+        if (limit <= 0) {
+            return new Page(List.of(), false);
+        }
+        List<String> found = new ArrayList<>();
+        String after = last == null || last.isEmpty() ? null : last;
+        while (found.size() <= limit) {
+            int wanted = limit + 1 - found.size();
+            List<String> listed = store.list(StorePaths.tags(repository), after, wanted);
+            listed.stream().filter(TagService::isValid).forEach(found::add);
+            if (listed.size() < wanted) {
+                break;
+            }
+            after = listed.get(listed.size() - 1);
+        }
+        return found.size() > limit ? new Page(found.subList(0, limit), true) : new Page(found, false);
     }
 
     /** Every tag of the repository, sorted. */

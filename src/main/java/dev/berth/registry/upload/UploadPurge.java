@@ -26,17 +26,17 @@ public class UploadPurge {
     private static final Logger log = LoggerFactory.getLogger(UploadPurge.class);
 
     private final StorageDriver store;
-    private final UploadService uploads;
+    private final UploadStates states;
     private final UploadProperties properties;
     private final UploadExpiry expiry;
     private final UploadEvents events;
     private final Clock clock;
     private final PurgeLock lock;
 
-    public UploadPurge(StorageDriver store, UploadService uploads, UploadProperties properties, JsonMapper json,
+    public UploadPurge(StorageDriver store, UploadStates states, UploadProperties properties, JsonMapper json,
             Optional<UploadEvents> events, Optional<Clock> clock) {
         this.store = store;
-        this.uploads = uploads;
+        this.states = states;
         this.properties = properties;
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
@@ -70,6 +70,8 @@ public class UploadPurge {
         for (String child : store.list(folder)) {
             if (child.equals("_uploads") && RepositoryName.isValid(name)) {
                 purgeRepository(new RepositoryName(name), tally);
+            } else if (child.equals("_uploads_closed") && RepositoryName.isValid(name)) {
+                purgeClosedMarkers(new RepositoryName(name));
             } else if (!child.startsWith("_")) {
                 walk(folder + "/" + child, name.isEmpty() ? child : name + "/" + child, tally);
             }
@@ -77,9 +79,9 @@ public class UploadPurge {
     }
 
     private void purgeRepository(RepositoryName repository, Tally tally) {
-        for (String id : store.list(StorePaths.repository(repository) + "/_uploads")) {
+        for (String id : store.list(StorePaths.uploads(repository))) {
             tally.scanned++;
-            Optional<UploadState> state = uploads.peek(repository, id);
+            Optional<UploadState> state = states.peek(repository, id);
             Optional<String> expired;
             long bytes;
             if (state.isPresent()) {
@@ -102,6 +104,20 @@ public class UploadPurge {
             }
             tally.deleted++;
             tally.bytes += bytes;
+        }
+    }
+
+    /** Markers of closed uploads whose ids have expired anyway (so cannot come back) have done their job. */
+    private void purgeClosedMarkers(RepositoryName repository) {
+        if (properties.purge().dryRun()) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (String id : store.list(StorePaths.closedUploads(repository))) {
+            Optional<Instant> opened = UploadId.openedAt(id, repository);
+            if (opened.isEmpty() || expiry.expired(opened.get(), opened.get(), now).isPresent()) {
+                store.delete(StorePaths.closedUpload(repository, id));
+            }
         }
     }
 

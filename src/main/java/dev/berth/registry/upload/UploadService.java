@@ -14,28 +14,19 @@ import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
-import dev.berth.storage.VersionedObject;
 import jakarta.annotation.PreDestroy;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Blob uploads whose whole state lives in the store, so each request of one upload may reach a different
@@ -46,25 +37,28 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class UploadService {
 
-    private static final Pattern UPLOAD_ID = Pattern.compile("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}");
+    /** An id may name a time this far ahead of this replica's clock (another replica's clock may run ahead). */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
     private final StorageDriver store;
     private final BlobService blobs;
-    private final JsonMapper json;
+    private final UploadStates states;
     private final Clock clock;
     private final UploadExpiry expiry;
     private final UploadEvents events;
+    private final int maxOpenPerRepository;
     private final ExecutorService writers = Executors.newCachedThreadPool(new WriterThreads());
     private final HashingPipe pipe = new HashingPipe(writers);
 
-    public UploadService(StorageDriver store, BlobService blobs, JsonMapper json, UploadProperties properties,
+    public UploadService(StorageDriver store, BlobService blobs, UploadStates states, UploadProperties properties,
             Optional<UploadEvents> events, Optional<Clock> clock) {
         this.store = store;
         this.blobs = blobs;
-        this.json = json;
+        this.states = states;
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
+        this.maxOpenPerRepository = properties.maxOpenPerRepository();
     }
 
     @PreDestroy
@@ -72,14 +66,12 @@ public class UploadService {
         writers.shutdownNow();
     }
 
+    /**
+     * Opens an upload. Nothing is written: the id tells when it was opened, and its state is stored with its
+     * first data, so a session that never receives any costs the store nothing.
+     */
     public UploadStatus start(RepositoryName repository) {
-        String id = UUID.randomUUID().toString();
-        Instant now = clock.instant();
-        // Distribution's record of the start, kept so its tools (and operators) read Berth's uploads too.
-        store.writeBytes(StorePaths.uploadStartedAt(repository, id),
-                DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS)).getBytes(StandardCharsets.UTF_8));
-        UploadState state = new UploadState(now, now, 0, encode(Sha256State.initial()), List.of(), false);
-        store.writeIfVersion(StorePaths.uploadState(repository, id), json.writeValueAsBytes(state), null);
+        String id = UploadId.create(repository, clock);
         events.started();
         return new UploadStatus(repository, id, 0);
     }
@@ -113,7 +105,10 @@ public class UploadService {
                         + " bytes but Content-Length is " + declaredLength);
             }
         }
-        ResumableSha256 hash = ResumableSha256.resume(decode(state.sha256State()));
+        if (loaded.version() == null) {
+            openInStore(repository, id, state);
+        }
+        ResumableSha256 hash = ResumableSha256.resume(UploadStates.decode(state.sha256State()));
         // A piece that ends up unused (short body, lost race) stays behind until the upload is deleted.
         HashingPipe.Result<Piece> written;
         try {
@@ -136,11 +131,10 @@ public class UploadService {
         if (received == 0) {
             return new UploadStatus(repository, id, state.size());
         }
-        UploadState grown = state.withPart(new UploadState.Part(piece.handle(), received), encode(hash.state()),
-                clock.instant());
+        UploadState grown = state.withPart(new UploadState.Part(piece.handle(), received),
+                UploadStates.encode(hash.state()), clock.instant());
         try {
-            store.writeIfVersion(StorePaths.uploadState(repository, id), json.writeValueAsBytes(grown),
-                    loaded.version());
+            states.publish(repository, id, grown, loaded.version());
         } catch (VersionConflictException e) {
             UploadStatus now = status(repository, id);
             throw new UploadOutOfOrderException(now,
@@ -166,15 +160,15 @@ public class UploadService {
         }
         Loaded loaded = load(repository, id);
         UploadState state = loaded.state();
-        String actual = ResumableSha256.resume(decode(state.sha256State())).hexDigest();
+        String actual = ResumableSha256.resume(UploadStates.decode(state.sha256State())).hexDigest();
         if (!actual.equals(digest.hex())) {
-            store.delete(StorePaths.upload(repository, id));
+            close(repository, id, state.asCancelled(), loaded.version());
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest sha256:" + actual
                     + " but the client named " + digest + "; the upload was discarded", digest.toString());
         }
+        String committing;
         try {
-            store.writeIfVersion(StorePaths.uploadState(repository, id), json.writeValueAsBytes(state.asCompleted()),
-                    loaded.version());
+            committing = states.publish(repository, id, state.asCompleted(), loaded.version());
         } catch (VersionConflictException e) {
             UploadStatus now = status(repository, id);
             throw new UploadOutOfOrderException(now, "another request changed this upload while it was being"
@@ -193,7 +187,7 @@ public class UploadService {
             }
         }
         blobs.link(repository, digest);
-        store.delete(StorePaths.upload(repository, id));
+        close(repository, id, state.asCommitted(clock.instant()), committing);
         events.completed(state.size(), Duration.between(state.startedAt(), clock.instant()));
         return new BlobInfo(digest, state.size());
     }
@@ -204,6 +198,7 @@ public class UploadService {
         try {
             return complete(repository, upload.id(), digest, body, declaredLength);
         } catch (RuntimeException e) {
+            // Nobody else knows this upload's id: its folder can go at once.
             store.delete(StorePaths.upload(repository, upload.id()));
             throw e;
         }
@@ -211,25 +206,41 @@ public class UploadService {
 
     public void cancel(RepositoryName repository, String id) {
         observed(() -> {
-            load(repository, id);
-            store.delete(StorePaths.upload(repository, id));
+            Loaded loaded = load(repository, id);
+            try {
+                close(repository, id, loaded.state().asCancelled(), loaded.version());
+            } catch (VersionConflictException e) {
+                throw unknown(id); // another request finished or cancelled it first
+            }
             events.cancelled();
             return null;
         });
     }
 
     /**
-     * The saved state of an upload as the purge sees it: empty when there is none or it is unreadable.
-     * Never expires anything itself.
+     * Ends an upload for good: its state is marked first (so a racing request loses), then a marker outlives
+     * the upload's folder until its id expires, so the id is never served again; then the folder and its
+     * data go.
      */
-    Optional<UploadState> peek(RepositoryName repository, String id) {
-        return store.readVersioned(StorePaths.uploadState(repository, id)).flatMap(stored -> {
-            try {
-                return Optional.of(json.readValue(stored.content(), UploadState.class));
-            } catch (JacksonException e) {
-                return Optional.empty();
-            }
-        });
+    private void close(RepositoryName repository, String id, UploadState ended, String version) {
+        states.publish(repository, id, ended, version);
+        if (UploadId.openedAt(id, repository).isPresent()) {
+            states.markClosed(repository, id, ended);
+        }
+        store.delete(StorePaths.upload(repository, id));
+    }
+
+    /**
+     * Before an upload's first data: refuses it when the repository has too many uploads holding data, then
+     * records its start, so the purge knows the age of the data about to be written.
+     */
+    private void openInStore(RepositoryName repository, String id, UploadState state) {
+        if (maxOpenPerRepository > 0 && store.list(StorePaths.uploads(repository), null, maxOpenPerRepository)
+                .size() >= maxOpenPerRepository) {
+            throw new RegistryException(ErrorCode.TOOMANYREQUESTS, "repository " + repository + " has "
+                    + maxOpenPerRepository + " uploads in progress already; finish or cancel some, or retry later");
+        }
+        states.recordStart(repository, id, state.startedAt());
     }
 
     /** Counts requests in flight and failures by error code around one upload request. */
@@ -245,30 +256,41 @@ public class UploadService {
         }
     }
 
+    /**
+     * The upload's state and its version; an upload Berth opened that has no data yet has no state in the
+     * store, so it starts from the time its id names (version null).
+     */
     private Loaded load(RepositoryName repository, String id) {
-        if (!UPLOAD_ID.matcher(id).matches()) {
+        if (!UploadId.isWellFormed(id)) {
             throw unknown(id);
         }
-        VersionedObject stored = store.readVersioned(StorePaths.uploadState(repository, id))
-                .orElseThrow(() -> unknown(id));
-        UploadState state;
-        try {
-            state = json.readValue(stored.content(), UploadState.class);
-        } catch (JacksonException e) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the saved state of upload " + id
-                    + " is unreadable; start a new upload");
+        Optional<UploadStates.Saved> saved = states.read(repository, id);
+        Instant now = clock.instant();
+        Loaded loaded;
+        if (saved.isPresent()) {
+            loaded = new Loaded(saved.get().state(), saved.get().version());
+        } else {
+            Instant opened = UploadId.openedAt(id, repository).filter(at -> !at.isAfter(now.plus(CLOCK_SKEW)))
+                    .orElseThrow(() -> unknown(id));
+            if (expiry.expired(opened, opened, now).isEmpty() && states.wasClosed(repository, id)) {
+                throw unknown(id);
+            }
+            loaded = new Loaded(UploadState.opened(opened, UploadStates.encode(Sha256State.initial())), null);
         }
-        if (state.completed()) {
+        UploadState state = loaded.state();
+        if (state.completed() || state.cancelled()) {
             throw unknown(id);
         }
-        Optional<String> expired = expiry.expired(state.startedAt(), state.updatedAt(), clock.instant());
+        Optional<String> expired = expiry.expired(state.startedAt(), state.updatedAt(), now);
         if (expired.isPresent()) {
-            store.delete(StorePaths.upload(repository, id));
-            events.expired(expired.get());
+            if (loaded.version() != null) {
+                store.delete(StorePaths.upload(repository, id));
+                events.expired(expired.get());
+            }
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN,
                     "upload " + id + " expired: " + expiry.describe(expired.get()) + "; start a new upload", id);
         }
-        return new Loaded(state, stored.version());
+        return loaded;
     }
 
     /** The upload's state names data the store no longer has (deleted meanwhile, or another layout's). */
@@ -280,14 +302,6 @@ public class UploadService {
 
     private static RegistryException unknown(String id) {
         return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + id + " is not in progress", id);
-    }
-
-    private static String encode(Sha256State state) {
-        return Base64.getEncoder().encodeToString(state.toBinary());
-    }
-
-    private static Sha256State decode(String encoded) {
-        return Sha256State.fromBinary(Base64.getDecoder().decode(encoded));
     }
 
     /** Daemon threads that write chunk bodies into the store while request threads hash them. */

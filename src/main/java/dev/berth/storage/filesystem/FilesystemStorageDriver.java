@@ -47,6 +47,7 @@ public final class FilesystemStorageDriver implements StorageDriver {
     private final Path root;
     private final Path tempFolder;
     private final PathLocks locks;
+    private final FolderListings listings = new FolderListings();
 
     public FilesystemStorageDriver(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -184,6 +185,15 @@ public final class FilesystemStorageDriver implements StorageDriver {
         }
         names.sort(Comparator.naturalOrder());
         return names;
+    }
+
+    @Override
+    public List<String> list(String path, String startAfter, int limit) {
+        try {
+            return listings.page(resolve(path), startAfter, limit);
+        } catch (IOException e) {
+            throw failure("list", path, e);
+        }
     }
 
     /**

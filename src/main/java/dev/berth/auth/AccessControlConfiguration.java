@@ -1,0 +1,62 @@
+package dev.berth.auth;
+
+import dev.berth.api.OciErrorHandler;
+import dev.berth.api.RegistryFilters;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the {@link Authenticator} of {@code berth.auth.mode} (one configuration per mode) and, when there is
+ * one, the {@link AccessControlFilter} in front of the registry API, after the route is parsed.
+ */
+@Configuration(proxyBeanMethods = false)
+class AccessControlConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(AccessControlConfiguration.class);
+
+    /** After the route parse and the request limits, right before the servlet. */
+    static final int ORDER = RegistryFilters.ROUTE_PARSED + 100;
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "berth.auth", name = "mode", havingValue = "htpasswd")
+    static class HtpasswdMode {
+
+        @Bean
+        Authenticator htpasswdAuthenticator(AuthProperties properties) {
+            return new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "berth.auth", name = "mode", havingValue = "token")
+    static class TokenMode {
+
+        @Bean
+        Authenticator tokenAuthenticator(AuthProperties properties) {
+            return new TokenAuthenticator(properties.token());
+        }
+    }
+
+    @Bean
+    @ConditionalOnExpression("!'${berth.auth.mode:none}'.equalsIgnoreCase('none')")
+    FilterRegistrationBean<AccessControlFilter> accessControlFilter(Authenticator authenticator,
+            AuthProperties properties, OciErrorHandler errors, Optional<Clock> clock) {
+        log.info("Registry API access control: mode {}, anonymous pull for {}",
+                properties.mode().name().toLowerCase(), properties.anonymousPull());
+        LoginThrottle throttle = new LoginThrottle(properties.loginThrottle().maxFailures(),
+                properties.loginThrottle().window(), clock.orElse(Clock.systemUTC()));
+        FilterRegistrationBean<AccessControlFilter> registration = new FilterRegistrationBean<>(
+                new AccessControlFilter(authenticator, properties.anonymousPull(), throttle, errors));
+        registration.setUrlPatterns(List.of(RegistryFilters.PATHS));
+        registration.setOrder(ORDER);
+        return registration;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.berth.memory;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The replica's one {@link MemoryBudget}. */
+@Configuration(proxyBeanMethods = false)
+class MemoryConfiguration {
+
+    @Bean
+    MemoryBudget memoryBudget(MemoryProperties properties) {
+        return new MemoryBudget(properties.budgetBytes(), properties.maxWait());
+    }
+}
