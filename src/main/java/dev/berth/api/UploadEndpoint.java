@@ -89,11 +89,17 @@ class UploadEndpoint {
         response.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
 
-    /** Location, Range and upload id: what a client needs to continue an upload. */
+    /**
+     * Location, Range and upload id: what a client needs to continue an upload; for one whose commit has
+     * begun, {@code Berth-Upload-Committing} names the digest a repeated {@code PUT ?digest=} finishes it with.
+     */
     static void writeUploadHeaders(HttpServletResponse response, UploadStatus status) {
         response.setHeader("Location", "/v2/" + status.repository() + "/blobs/uploads/" + status.id());
         response.setHeader("Range", "0-" + Math.max(0, status.size() - 1));
         response.setHeader("Docker-Upload-UUID", status.id());
+        if (status.committingAs() != null) {
+            response.setHeader("Berth-Upload-Committing", status.committingAs().toString());
+        }
         response.setContentLength(0);
     }
 

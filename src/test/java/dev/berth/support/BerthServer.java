@@ -35,6 +35,11 @@ public final class BerthServer implements AutoCloseable {
      * arguments, which must choose the store (for example {@link Azurite#berthArgs}).
      */
     public static BerthServer start(String... args) {
+        return start(List.of(), args);
+    }
+
+    /** As {@link #start(String...)}, with configuration classes of the test's own added (fault injection). */
+    public static BerthServer start(List<Class<?>> extraSources, String... args) {
         List<String> all = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
@@ -42,6 +47,7 @@ public final class BerthServer implements AutoCloseable {
                 "--management.server.address=127.0.0.1"));
         all.addAll(List.of(args));
         return new BerthServer(new SpringApplicationBuilder(BerthApplication.class)
+                .sources(extraSources.toArray(Class<?>[]::new))
                 .run(all.toArray(String[]::new)));
     }
 

@@ -45,12 +45,15 @@ public class TagService {
                 .map(link -> Digest.parse(new String(link, StandardCharsets.UTF_8).trim()));
     }
 
-    /** Points {@code tag} at {@code digest}; the index link records every digest the tag ever named, as Distribution does. */
+    /**
+     * Points {@code tag} at {@code digest}; the index link records every digest the tag ever named, as
+     * Distribution does. The current link comes first: a tag that is listed always resolves.
+     */
     public void tag(RepositoryName repository, String tag, Digest digest) {
         validate(tag);
         byte[] link = digest.toString().getBytes(StandardCharsets.UTF_8);
-        store.writeBytes(StorePaths.tagIndexLink(repository, tag, digest), link);
         store.writeBytes(StorePaths.tagCurrentLink(repository, tag), link);
+        store.writeBytes(StorePaths.tagIndexLink(repository, tag, digest), link);
     }
 
     /** Up to {@code limit} tags after {@code last} (null: from the first), sorted, read a page at a time. */
@@ -85,9 +88,12 @@ public class TagService {
                 .toList();
     }
 
-    /** Removes a tag; false when there was none. */
+    /**
+     * Removes a tag; false when there was none. A tag folder left without its current link (a replica died
+     * while deleting it) is removed too, so a repeated delete finishes the first.
+     */
     public boolean untag(RepositoryName repository, String tag) {
-        if (resolve(repository, tag).isEmpty()) {
+        if (resolve(repository, tag).isEmpty() && store.list(StorePaths.tag(repository, tag), null, 1).isEmpty()) {
             return false;
         }
         store.delete(StorePaths.tag(repository, tag));

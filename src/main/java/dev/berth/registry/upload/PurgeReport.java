@@ -11,11 +11,12 @@ import java.time.Instant;
  * @param scanned uploads looked at
  * @param deleted expired uploads deleted (or, in a dry run, that would have been)
  * @param bytesReclaimed data those uploads held
+ * @param commitsFinished uploads whose commit had begun and been abandoned, finished by the purge
  */
 public record PurgeReport(Instant startedAt, Duration duration, boolean ran, boolean dryRun, int scanned, int deleted,
-        long bytesReclaimed) {
+        long bytesReclaimed, int commitsFinished) {
 
     static PurgeReport skipped(Instant at) {
-        return new PurgeReport(at, Duration.ZERO, false, false, 0, 0, 0);
+        return new PurgeReport(at, Duration.ZERO, false, false, 0, 0, 0, 0);
     }
 }

@@ -1,8 +1,11 @@
 package dev.berth.registry.upload;
 
+import dev.berth.registry.Digest;
+import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
+import dev.berth.storage.VersionConflictException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,10 +36,13 @@ public class UploadPurge {
     private final Clock clock;
     private final PurgeLock lock;
 
-    public UploadPurge(StorageDriver store, UploadStates states, UploadProperties properties, JsonMapper json,
-            Optional<UploadEvents> events, Optional<Clock> clock) {
+    private final UploadCommit commits;
+
+    public UploadPurge(StorageDriver store, UploadStates states, UploadCommit commits, UploadProperties properties,
+            JsonMapper json, Optional<UploadEvents> events, Optional<Clock> clock) {
         this.store = store;
         this.states = states;
+        this.commits = commits;
         this.properties = properties;
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
@@ -56,9 +62,10 @@ public class UploadPurge {
             Tally tally = new Tally();
             walk(StorePaths.REPOSITORIES, "", tally);
             PurgeReport report = new PurgeReport(start, Duration.between(start, clock.instant()), true,
-                    properties.purge().dryRun(), tally.scanned, tally.deleted, tally.bytes);
-            log.info("upload purge{}: {} uploads scanned, {} expired deleted, {} bytes reclaimed",
-                    report.dryRun() ? " (dry run)" : "", report.scanned(), report.deleted(), report.bytesReclaimed());
+                    properties.purge().dryRun(), tally.scanned, tally.deleted, tally.bytes, tally.finished);
+            log.info("upload purge{}: {} uploads scanned, {} expired deleted, {} bytes reclaimed, {} abandoned"
+                    + " commits finished", report.dryRun() ? " (dry run)" : "", report.scanned(), report.deleted(),
+                    report.bytesReclaimed(), report.commitsFinished());
             events.purgeFinished(report);
             return report;
         } finally {
@@ -81,7 +88,12 @@ public class UploadPurge {
     private void purgeRepository(RepositoryName repository, Tally tally) {
         for (String id : store.list(StorePaths.uploads(repository))) {
             tally.scanned++;
-            Optional<UploadState> state = states.peek(repository, id);
+            Optional<UploadStates.Saved> saved = states.peek(repository, id);
+            Optional<UploadState> state = saved.map(UploadStates.Saved::state);
+            if (state.isPresent() && !state.get().isOpen()) {
+                endLeftover(repository, id, saved.get(), tally);
+                continue;
+            }
             Optional<String> expired;
             long bytes;
             if (state.isPresent()) {
@@ -104,6 +116,34 @@ public class UploadPurge {
             }
             tally.deleted++;
             tally.bytes += bytes;
+        }
+    }
+
+    /**
+     * An upload whose commit began and whose client gave up (a replica died, and nobody repeated the commit
+     * within the idle timeout) is finished: its digest was verified, so its blob is linked as the client
+     * meant. One whose data is gone is removed. An upload that was committed or cancelled but whose folder
+     * stayed (a replica died while closing it) is closed.
+     */
+    private void endLeftover(RepositoryName repository, String id, UploadStates.Saved saved, Tally tally) {
+        UploadState state = saved.state();
+        if (properties.purge().dryRun()) {
+            return;
+        }
+        if (!state.isCommitting()) {
+            commits.close(repository, id, state, saved.version());
+            return;
+        }
+        if (expiry.expired(state.startedAt(), state.updatedAt(), clock.instant()).isEmpty()) {
+            return; // a commit in progress, or one its client may still repeat
+        }
+        try {
+            commits.finish(repository, id, state, saved.version(), Digest.parse(state.digest()));
+            tally.finished++;
+        } catch (RegistryException gone) {
+            store.delete(StorePaths.upload(repository, id));
+        } catch (VersionConflictException busy) {
+            // Another request finished it meanwhile.
         }
     }
 
@@ -135,5 +175,6 @@ public class UploadPurge {
         int scanned;
         int deleted;
         long bytes;
+        int finished;
     }
 }

@@ -15,11 +15,11 @@ import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
 import jakarta.annotation.PreDestroy;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +32,8 @@ import org.springframework.stereotype.Service;
  * Blob uploads whose whole state lives in the store, so each request of one upload may reach a different
  * replica. Every request that carries data writes it as a new part and then publishes the new state with
  * a conditional write: of two racing requests one wins, the other's part is discarded and its client is
- * told where the upload stands. A replica dying mid-request leaves the last published state intact.
+ * told where the upload stands. A replica dying mid-request leaves the last published state intact, and a
+ * commit that began is finished by whichever request comes next ({@link UploadCommit}).
  */
 @Service
 public class UploadService {
@@ -43,6 +44,7 @@ public class UploadService {
     private final StorageDriver store;
     private final BlobService blobs;
     private final UploadStates states;
+    private final UploadCommit commits;
     private final Clock clock;
     private final UploadExpiry expiry;
     private final UploadEvents events;
@@ -50,11 +52,12 @@ public class UploadService {
     private final ExecutorService writers = Executors.newCachedThreadPool(new WriterThreads());
     private final HashingPipe pipe = new HashingPipe(writers);
 
-    public UploadService(StorageDriver store, BlobService blobs, UploadStates states, UploadProperties properties,
-            Optional<UploadEvents> events, Optional<Clock> clock) {
+    public UploadService(StorageDriver store, BlobService blobs, UploadStates states, UploadCommit commits,
+            UploadProperties properties, Optional<UploadEvents> events, Optional<Clock> clock) {
         this.store = store;
         this.blobs = blobs;
         this.states = states;
+        this.commits = commits;
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
@@ -76,8 +79,14 @@ public class UploadService {
         return new UploadStatus(repository, id, 0);
     }
 
+    /** Where the upload stands; for one whose commit has begun, also the digest it is being committed as. */
     public UploadStatus status(RepositoryName repository, String id) {
-        return observed(() -> new UploadStatus(repository, id, load(repository, id).state().size()));
+        return observed(() -> {
+            Loaded loaded = load(repository, id);
+            UploadState state = loaded.state();
+            return new UploadStatus(repository, id, state.size(),
+                    state.isCommitting() ? committingAs(state) : null);
+        });
     }
 
     /**
@@ -94,6 +103,11 @@ public class UploadService {
         Instant chunkStart = clock.instant();
         Loaded loaded = load(repository, id);
         UploadState state = loaded.state();
+        if (state.isCommitting()) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the commit of upload " + id + " as "
+                    + committingAs(state) + " has begun, so it takes no more data; repeat PUT ?digest="
+                    + committingAs(state) + " to finish it", id);
+        }
         if (range != null) {
             if (range.start() != state.size()) {
                 throw new UploadOutOfOrderException(new UploadStatus(repository, id, state.size()),
@@ -145,8 +159,10 @@ public class UploadService {
     }
 
     /**
-     * Finishes the upload: an optional last chunk, then the digest checked against the saved hash state
-     * (no data is read back), then the parts joined into the blob's place in the store.
+     * Finishes the upload: an optional last chunk, then the digest checked against the saved hash state (no
+     * data is read back) and recorded, then the parts joined into the blob's place in the store. Repeating it
+     * with the same digest finishes a commit that broke off, and answers for one that finished while its
+     * client never heard.
      */
     public BlobInfo complete(RepositoryName repository, String id, Digest digest, InputStream lastChunk,
             long declaredLength) {
@@ -155,41 +171,108 @@ public class UploadService {
 
     private BlobInfo commit(RepositoryName repository, String id, Digest digest, InputStream lastChunk,
             long declaredLength) {
+        Optional<BlobInfo> repeated = repeatedCommit(repository, id, digest, lastChunk, declaredLength);
+        if (repeated.isPresent()) {
+            return repeated.get();
+        }
         if (declaredLength != 0) {
             appendChunk(repository, id, lastChunk, null, declaredLength);
         }
         Loaded loaded = load(repository, id);
         UploadState state = loaded.state();
+        if (state.isCommitting()) {
+            return finishBegun(repository, id, digest, loaded); // a racing request began it meanwhile
+        }
         String actual = ResumableSha256.resume(UploadStates.decode(state.sha256State())).hexDigest();
         if (!actual.equals(digest.hex())) {
-            close(repository, id, state.asCancelled(), loaded.version());
+            commits.close(repository, id, state.asCancelled(clock.instant()), loaded.version());
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest sha256:" + actual
                     + " but the client named " + digest + "; the upload was discarded", digest.toString());
         }
-        String committing;
+        UploadState committing = state.committing(digest.toString(), clock.instant());
+        String version;
         try {
-            committing = states.publish(repository, id, state.asCompleted(), loaded.version());
+            version = states.publish(repository, id, committing, loaded.version());
         } catch (VersionConflictException e) {
             UploadStatus now = status(repository, id);
             throw new UploadOutOfOrderException(now, "another request changed this upload while it was being"
                     + " completed; it now has " + now.size() + " bytes");
         }
-        if (blobs.findStored(digest).isEmpty()) {
-            List<String> pieces = state.parts().stream().map(UploadState.Part::handle).toList();
-            if (pieces.isEmpty()) {
-                store.writeBytes(StorePaths.blobData(digest), new byte[0]);
-            } else {
-                try {
-                    store.composePieces(StorePaths.uploadData(repository, id), pieces, StorePaths.blobData(digest));
-                } catch (ObjectNotFoundException e) {
-                    throw dataGone(repository, id);
-                }
-            }
-        }
-        blobs.link(repository, digest);
-        close(repository, id, state.asCommitted(clock.instant()), committing);
+        commits.finish(repository, id, committing, version, digest);
         events.completed(state.size(), Duration.between(state.startedAt(), clock.instant()));
         return new BlobInfo(digest, state.size());
+    }
+
+    /**
+     * A commit asked for again: of an upload whose commit began (finished here, wherever it broke off), or
+     * of one that is gone because it was committed (answered as the first commit was, if the blob is in the
+     * repository). Empty when the upload simply takes its commit now.
+     */
+    private Optional<BlobInfo> repeatedCommit(RepositoryName repository, String id, Digest digest,
+            InputStream lastChunk, long declaredLength) {
+        if (!UploadId.isWellFormed(id)) {
+            throw unknown(id);
+        }
+        Optional<UploadStates.Saved> saved = states.read(repository, id);
+        if (saved.isPresent()) {
+            UploadState state = saved.get().state();
+            if (state.cancelled()) {
+                throw unknown(id);
+            }
+            if (!state.completed()) {
+                return Optional.empty();
+            }
+            requireNoData(id, lastChunk, declaredLength, state);
+            return Optional.of(finishBegun(repository, id, digest, new Loaded(state, saved.get().version())));
+        }
+        Optional<UploadState> closed = states.closed(repository, id);
+        boolean fresh = closed.isEmpty() && UploadId.openedAt(id, repository)
+                .filter(at -> !at.isAfter(clock.instant().plus(CLOCK_SKEW)))
+                .filter(at -> expiry.expired(at, at, clock.instant()).isEmpty()).isPresent();
+        if (fresh) {
+            return Optional.empty();
+        }
+        boolean committedAsThis = closed.map(state -> state.committed() && digest.toString().equals(state.digest()))
+                .orElse(true);
+        Optional<BlobInfo> linked = committedAsThis && declaredLength <= 0 ? blobs.find(repository, digest)
+                : Optional.empty();
+        if (linked.isPresent()) {
+            return linked; // The commit finished; its answer was lost on the way.
+        }
+        throw unknown(id);
+    }
+
+    /** Finishes a commit that began, if {@code digest} is the one it began with. */
+    private BlobInfo finishBegun(RepositoryName repository, String id, Digest digest, Loaded loaded) {
+        UploadState state = loaded.state();
+        Digest begun = committingAs(state);
+        if (!begun.equals(digest)) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "upload " + id + " is being committed as "
+                    + begun + ", not " + digest, digest.toString());
+        }
+        commits.finish(repository, id, state, loaded.version(), digest);
+        return new BlobInfo(digest, state.size());
+    }
+
+    /** A repeated commit carries no data: the bytes were all in when the commit began. */
+    private static void requireNoData(String id, InputStream body, long declaredLength, UploadState state) {
+        if (declaredLength == 0) {
+            return;
+        }
+        try {
+            if (declaredLength > 0 || body.read() >= 0) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the commit of upload " + id + " as "
+                        + committingAs(state) + " has begun, so it takes no more data", id);
+            }
+        } catch (IOException e) {
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the request body broke off: " + e.getMessage());
+        }
+    }
+
+    /** The digest a begun commit is for (for a state of an earlier build, which did not record it: its hash). */
+    private static Digest committingAs(UploadState state) {
+        return state.digest() != null ? Digest.parse(state.digest())
+                : Digest.sha256(ResumableSha256.resume(UploadStates.decode(state.sha256State())).hexDigest());
     }
 
     /** A whole blob in one request ({@code POST ?digest=}). */
@@ -207,27 +290,19 @@ public class UploadService {
     public void cancel(RepositoryName repository, String id) {
         observed(() -> {
             Loaded loaded = load(repository, id);
+            if (loaded.state().isCommitting()) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the commit of upload " + id
+                        + " has begun and cannot be cancelled; repeat PUT ?digest=" + committingAs(loaded.state())
+                        + " to finish it", id);
+            }
             try {
-                close(repository, id, loaded.state().asCancelled(), loaded.version());
+                commits.close(repository, id, loaded.state().asCancelled(clock.instant()), loaded.version());
             } catch (VersionConflictException e) {
                 throw unknown(id); // another request finished or cancelled it first
             }
             events.cancelled();
             return null;
         });
-    }
-
-    /**
-     * Ends an upload for good: its state is marked first (so a racing request loses), then a marker outlives
-     * the upload's folder until its id expires, so the id is never served again; then the folder and its
-     * data go.
-     */
-    private void close(RepositoryName repository, String id, UploadState ended, String version) {
-        states.publish(repository, id, ended, version);
-        if (UploadId.openedAt(id, repository).isPresent()) {
-            states.markClosed(repository, id, ended);
-        }
-        store.delete(StorePaths.upload(repository, id));
     }
 
     /**
@@ -257,8 +332,9 @@ public class UploadService {
     }
 
     /**
-     * The upload's state and its version; an upload Berth opened that has no data yet has no state in the
-     * store, so it starts from the time its id names (version null).
+     * The upload's state and its version, open or committing; an upload Berth opened that has no data yet
+     * has no state in the store, so it starts from the time its id names (version null). An open upload past
+     * its timeout is deleted and unknown; a committing one is finished whatever its age.
      */
     private Loaded load(RepositoryName repository, String id) {
         if (!UploadId.isWellFormed(id)) {
@@ -272,14 +348,17 @@ public class UploadService {
         } else {
             Instant opened = UploadId.openedAt(id, repository).filter(at -> !at.isAfter(now.plus(CLOCK_SKEW)))
                     .orElseThrow(() -> unknown(id));
-            if (expiry.expired(opened, opened, now).isEmpty() && states.wasClosed(repository, id)) {
+            if (expiry.expired(opened, opened, now).isEmpty() && states.closed(repository, id).isPresent()) {
                 throw unknown(id);
             }
             loaded = new Loaded(UploadState.opened(opened, UploadStates.encode(Sha256State.initial())), null);
         }
         UploadState state = loaded.state();
-        if (state.completed() || state.cancelled()) {
+        if (state.cancelled() || state.committed()) {
             throw unknown(id);
+        }
+        if (state.isCommitting()) {
+            return loaded;
         }
         Optional<String> expired = expiry.expired(state.startedAt(), state.updatedAt(), now);
         if (expired.isPresent()) {

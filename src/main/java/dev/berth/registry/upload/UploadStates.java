@@ -49,9 +49,9 @@ class UploadStates {
     }
 
     /** The saved state as the purge sees it: empty when there is none or it is unreadable. */
-    Optional<UploadState> peek(RepositoryName repository, String id) {
+    Optional<Saved> peek(RepositoryName repository, String id) {
         try {
-            return read(repository, id).map(Saved::state);
+            return read(repository, id);
         } catch (RegistryException unreadable) {
             return Optional.empty();
         }
@@ -79,8 +79,16 @@ class UploadStates {
         store.writeBytes(StorePaths.closedUpload(repository, id), json.writeValueAsBytes(ended));
     }
 
-    boolean wasClosed(RepositoryName repository, String id) {
-        return store.stat(StorePaths.closedUpload(repository, id)).isPresent();
+    /** The last state of an upload that was committed or cancelled, while its marker lasts. */
+    Optional<UploadState> closed(RepositoryName repository, String id) {
+        return store.readBytes(StorePaths.closedUpload(repository, id)).map(bytes -> {
+            try {
+                return json.readValue(bytes, UploadState.class);
+            } catch (JacksonException e) {
+                // A marker is a marker, whatever its content: the upload is over.
+                return UploadState.opened(Instant.EPOCH, "").asCancelled(Instant.EPOCH);
+            }
+        });
     }
 
     static String encode(Sha256State state) {
