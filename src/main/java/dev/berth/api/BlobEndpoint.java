@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.memory.BufferPool;
 import dev.berth.registry.Digest;
 import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
@@ -17,21 +18,24 @@ import org.springframework.stereotype.Component;
 @Component
 class BlobEndpoint {
 
-    private static final int COPY_BUFFER = 256 * 1024;
-
     /** Tomcat's request attributes for sending a file after the servlet returns (its DefaultServlet uses them). */
     private static final String SENDFILE_SUPPORT = "org.apache.tomcat.sendfile.support";
     private static final String SENDFILE_FILENAME = "org.apache.tomcat.sendfile.filename";
     private static final String SENDFILE_START = "org.apache.tomcat.sendfile.start";
     private static final String SENDFILE_END = "org.apache.tomcat.sendfile.end";
 
+    /** Reads up to this size are copied through a buffer of their own, not one of the pool. */
+    private static final long SMALL_COPY = 16 * 1024;
+
     /** Below this a plain copy is cheaper than setting up sendfile (Tomcat's DefaultServlet uses 48 KiB too). */
     private static final long SENDFILE_THRESHOLD = 48 * 1024;
 
     private final BlobService blobs;
+    private final BufferPool buffers;
 
-    BlobEndpoint(BlobService blobs) {
+    BlobEndpoint(BlobService blobs, BufferPool buffers) {
         this.blobs = blobs;
+        this.buffers = buffers;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
@@ -81,8 +85,18 @@ class BlobEndpoint {
                 return;
             }
         }
-        try (InputStream in = blobs.open(digest, start)) {
-            copy(in, response.getOutputStream(), length);
+        if (length <= SMALL_COPY) {
+            try (InputStream in = blobs.open(digest, start)) {
+                copy(in, response.getOutputStream(), length, new byte[(int) length]);
+            }
+            return;
+        }
+        // One buffer of the replica's pool, whatever the blob's size: a slow reader slows only itself.
+        try (BufferPool.Lease lease = buffers.lease(1, 1); InputStream in = blobs.open(digest, start)) {
+            copy(in, response.getOutputStream(), length, lease.take());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a buffer", e);
         }
     }
 
@@ -92,8 +106,7 @@ class BlobEndpoint {
         response.setContentLength(0);
     }
 
-    private static void copy(InputStream in, OutputStream out, long length) throws IOException {
-        byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, length)];
+    private static void copy(InputStream in, OutputStream out, long length, byte[] buffer) throws IOException {
         long remaining = length;
         while (remaining > 0) {
             int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));

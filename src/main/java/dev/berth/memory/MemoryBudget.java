@@ -57,6 +57,29 @@ public final class MemoryBudget {
         return new Share(units);
     }
 
+    /** {@code bytes} taken now if they are free and nobody waits before us; false otherwise (never waits). */
+    boolean tryTake(long bytes) {
+        try {
+            return kibibytes.tryAcquire(units(bytes), 0, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** {@code bytes} taken, waiting as {@link #acquire} does. */
+    void take(long bytes) {
+        acquire(bytes);
+    }
+
+    void give(long bytes) {
+        kibibytes.release(units(bytes));
+    }
+
+    private int units(long bytes) {
+        return (int) Math.min(totalUnits, Math.max(1, (bytes + UNIT - 1) / UNIT));
+    }
+
     /** A share of the budget, given back when closed. */
     public final class Share implements AutoCloseable {
         private int held;

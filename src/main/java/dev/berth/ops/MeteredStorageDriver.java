@@ -79,6 +79,11 @@ final class MeteredStorageDriver implements StorageDriver {
     }
 
     @Override
+    public long pieceBufferBytes() {
+        return delegate.pieceBufferBytes();
+    }
+
+    @Override
     public void composePieces(String path, List<String> handles, String target) {
         timed("compose_pieces", () -> {
             delegate.composePieces(path, handles, target);

@@ -74,6 +74,14 @@ public interface StorageDriver {
     Piece writePiece(String path, InputStream content);
 
     /**
+     * How many bytes of one piece this store wants in hand to write at full speed (it may keep buffers of a
+     * {@link BufferedContent} while it sends them); the writer of a piece lends it at most about this much.
+     */
+    default long pieceBufferBytes() {
+        return 1L << 20;
+    }
+
+    /**
      * Makes {@code target} the concatenation of the pieces of {@code path} that {@code handles} name, in order,
      * without passing their bytes through this process.
      */

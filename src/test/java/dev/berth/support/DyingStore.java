@@ -156,6 +156,11 @@ public class DyingStore {
         }
 
         @Override
+        public long pieceBufferBytes() {
+            return delegate.pieceBufferBytes();
+        }
+
+        @Override
         public Optional<URI> readUrl(String path, Duration lifetime) {
             return call("readUrl", path, () -> delegate.readUrl(path, lifetime));
         }

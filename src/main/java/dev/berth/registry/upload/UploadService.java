@@ -1,5 +1,6 @@
 package dev.berth.registry.upload;
 
+import dev.berth.memory.BufferPool;
 import dev.berth.registry.Digest;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
@@ -14,17 +15,12 @@ import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.VersionConflictException;
-import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Service;
 
@@ -49,11 +45,15 @@ public class UploadService {
     private final UploadExpiry expiry;
     private final UploadEvents events;
     private final int maxOpenPerRepository;
-    private final ExecutorService writers = Executors.newCachedThreadPool(new WriterThreads());
-    private final HashingPipe pipe = new HashingPipe(writers);
+    private final HashingPipe pipe;
+    private final int pieceBuffers;
 
     public UploadService(StorageDriver store, BlobService blobs, UploadStates states, UploadCommit commits,
-            UploadProperties properties, Optional<UploadEvents> events, Optional<Clock> clock) {
+            UploadWriters writers, BufferPool buffers, UploadProperties properties, Optional<UploadEvents> events,
+            Optional<Clock> clock) {
+        this.pipe = new HashingPipe(writers.executor(), buffers);
+        this.pieceBuffers = (int) Math.min(1024, Math.max(HashingPipe.RESERVED,
+                store.pieceBufferBytes() / HashingPipe.BUFFER_SIZE + 1));
         this.store = store;
         this.blobs = blobs;
         this.states = states;
@@ -62,11 +62,6 @@ public class UploadService {
         this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
         this.maxOpenPerRepository = properties.maxOpenPerRepository();
-    }
-
-    @PreDestroy
-    void stop() {
-        writers.shutdownNow();
     }
 
     /**
@@ -126,8 +121,8 @@ public class UploadService {
         // A piece that ends up unused (short body, lost race) stays behind until the upload is deleted.
         HashingPipe.Result<Piece> written;
         try {
-            written = pipe.transfer(body, hash,
-                    content -> store.writePiece(StorePaths.uploadData(repository, id), content));
+            written = pipe.transfer(body, hash, pieceBuffers,
+                    new PieceToStore(store, StorePaths.uploadData(repository, id)));
         } catch (ObjectNotFoundException e) {
             throw dataGone(repository, id);
         }
@@ -381,18 +376,6 @@ public class UploadService {
 
     private static RegistryException unknown(String id) {
         return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + id + " is not in progress", id);
-    }
-
-    /** Daemon threads that write chunk bodies into the store while request threads hash them. */
-    private static final class WriterThreads implements ThreadFactory {
-        private final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable task) {
-            Thread thread = new Thread(task, "berth-upload-writer-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        }
     }
 
     private record Loaded(UploadState state, String version) {

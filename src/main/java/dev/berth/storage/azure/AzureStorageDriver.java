@@ -6,11 +6,14 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
+import com.azure.storage.blob.BlobAsyncClient;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.models.BlobBeginCopySourceRequestConditions;
 import com.azure.storage.blob.models.BlobCopyInfo;
+import com.azure.storage.blob.models.BlobDownloadAsyncResponse;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobProperties;
@@ -19,6 +22,7 @@ import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.CopyStatusType;
+import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.options.BlobBeginCopyOptions;
@@ -28,6 +32,7 @@ import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
+import dev.berth.storage.BufferedContent;
 import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.Piece;
@@ -93,14 +98,13 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
     /** How long a single-source concatenation (a server-side copy) may take. */
     private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
 
-    /** The service allows 50,000 blocks per blob. */
-    private static final int MAX_BLOCKS = 50_000;
 
     private final BlobContainerClient container;
+    private final BlobContainerAsyncClient asyncContainer;
     private final String prefix;
     private final Settings settings;
     private final boolean sharedKey;
-    private final ExecutorService io;
+    private final BlockStager stager;
     private volatile UserDelegationKey delegationKey;
 
     /**
@@ -109,12 +113,14 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
      * @param sharedKey whether the client is authorised with the account key (service SAS), else Azure AD
      *     (user-delegation SAS)
      */
-    public AzureStorageDriver(BlobContainerClient container, String prefix, boolean sharedKey, Settings settings) {
+    public AzureStorageDriver(BlobContainerClient container, BlobContainerAsyncClient asyncContainer, String prefix,
+            boolean sharedKey, Settings settings) {
         this.container = container;
+        this.asyncContainer = asyncContainer;
         this.prefix = normalisePrefix(prefix);
         this.sharedKey = sharedKey;
         this.settings = settings;
-        this.io = Executors.newCachedThreadPool(daemonThreads("berth-azure-io-"));
+        this.stager = new BlockStager(settings.blockSize(), settings.uploadConcurrency());
     }
 
     @Override
@@ -151,13 +157,15 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         if (offset < 0) {
             throw new IllegalArgumentException("negative offset " + offset);
         }
-        BlobClient blob = blob(path);
+        BlobAsyncClient blob = asyncContainer.getBlobAsyncClient(key(path));
         return call("read", path, () -> {
             try {
-                // Fetches 4 MiB ranges as the caller reads; every range must match the ETag seen at open, so a
-                // concurrent overwrite fails the read instead of mixing two objects.
-                return blob.openInputStream(new BlobInputStreamOptions().setRange(new BlobRange(offset))
-                        .setBlockSize(4 * 1024 * 1024));
+                // One download of the whole range, read as fast as the caller reads (StreamingDownload); a
+                // broken connection is resumed where it broke by the SDK, against the ETag seen at the start,
+                // so a concurrent overwrite fails the read instead of mixing two objects.
+                BlobDownloadAsyncResponse response = blob.downloadStreamWithResponse(new BlobRange(offset),
+                        new DownloadRetryOptions().setMaxRetryRequests(3), null, false).block();
+                return new StreamingDownload(response.getValue());
             } catch (BlobStorageException e) {
                 if (e.getStatusCode() == 404) {
                     throw new ObjectNotFoundException(path);
@@ -176,12 +184,12 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         BlockBlobClient blob = blob(path).getBlockBlobClient();
         // Small objects (links, records) are the common case: a small buffer first, a whole block only if needed.
         byte[] head = new byte[Math.min(SMALL_OBJECT, settings.blockSize())];
-        int headLength = readBlock(content, head, 0, path);
+        int headLength = BlockStager.readBlock(content, head, 0, path);
         if (headLength < head.length) {
             return putWhole(blob, path, Arrays.copyOf(head, headLength));
         }
         byte[] first = head.length == settings.blockSize() ? head : Arrays.copyOf(head, settings.blockSize());
-        int firstLength = headLength + readBlock(content, first, headLength, path);
+        int firstLength = headLength + BlockStager.readBlock(content, first, headLength, path);
         if (firstLength < first.length) {
             return putWhole(blob, path, Arrays.copyOf(first, firstLength));
         }
@@ -199,61 +207,10 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
     private long writeBlocks(BlockBlobClient blob, String path, InputStream content, byte[] first) {
         String writeId = UUID.randomUUID().toString();
         SizeCounter counter = new SizeCounter(content, first.length);
-        int blocks = stageBlocks(blob, path, counter, first, first.length, writeId);
-        blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blockIds(writeId, blocks)), null,
+        int blocks = stager.stageStream(blob, path, counter, first, first.length, writeId);
+        blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(BlockStager.blockIds(writeId, blocks)), null,
                 Context.NONE);
         return counter.total;
-    }
-
-    /**
-     * Stages {@code first} (the first {@code firstLength} bytes) and the rest of the stream as blocks named
-     * after {@code writeId}, up to {@code uploadConcurrency} in flight. Returns the number of blocks; nothing
-     * is committed.
-     */
-    private int stageBlocks(BlockBlobClient blob, String path, InputStream content, byte[] first, int firstLength,
-            String writeId) {
-        int concurrency = Math.max(1, settings.uploadConcurrency());
-        // Buffers circulate: the reader fills a free one, an uploader returns it when its block is staged.
-        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(concurrency + 1);
-        for (int i = 0; i < concurrency; i++) {
-            free.add(new byte[settings.blockSize()]);
-        }
-        List<Future<?>> staged = new ArrayList<>();
-        int blocks = 0;
-        try {
-            byte[] buffer = first;
-            int length = firstLength;
-            while (length > 0) {
-                if (blocks == MAX_BLOCKS) {
-                    throw new StorageException("azure store cannot write " + path + ": more than " + MAX_BLOCKS
-                            + " blocks of " + settings.blockSize() + " bytes");
-                }
-                String blockId = blockId(writeId, blocks++);
-                byte[] recycled = buffer;
-                // BinaryData over a whole array goes out in small slices; a ByteBuffer would be written to the
-                // socket in one piece, and the JDK then caches a direct buffer of the block's size per I/O thread.
-                byte[] block = length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
-                staged.add(io.submit(() -> {
-                    try {
-                        blob.stageBlock(blockId, BinaryData.fromBytes(block));
-                    } finally {
-                        free.offer(recycled);
-                    }
-                    return null;
-                }));
-                failFast(staged);
-                buffer = take(free);
-                length = readBlock(content, buffer, 0, path);
-            }
-            for (Future<?> future : staged) {
-                await(future);
-            }
-            return blocks;
-        } catch (RuntimeException e) {
-            staged.forEach(future -> future.cancel(true));
-            // Staged blocks that are never committed are dropped by the service (after a week at most).
-            throw e;
-        }
     }
 
     /**
@@ -265,14 +222,40 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
     public Piece writePiece(String path, InputStream content) {
         BlockBlobClient blob = blob(path).getBlockBlobClient();
         String writeId = UUID.randomUUID().toString();
-        byte[] first = new byte[settings.blockSize()];
-        int firstLength = readBlock(content, first, 0, path);
-        if (firstLength == 0) {
+        if (content instanceof BufferedContent buffers) {
+            BlockStager.Staged staged = call("write", path, () -> {
+                try {
+                    return stager.stageBuffers(blob, path, buffers, writeId);
+                } catch (IOException e) {
+                    throw new StorageException("reading the content for " + path + " failed: " + e, e);
+                }
+            });
+            return new Piece(writeId + "." + staged.blocks() + "." + staged.bytes(), staged.bytes());
+        }
+        // A plain stream: usually small (a body that fit one buffer), so read no more than it holds.
+        byte[] first = readUpTo(content, settings.blockSize(), path);
+        if (first.length == 0) {
             return new Piece(writeId + ".0.0", 0);
         }
-        SizeCounter counter = new SizeCounter(content, firstLength);
-        int blocks = call("write", path, () -> stageBlocks(blob, path, counter, first, firstLength, writeId));
+        SizeCounter counter = new SizeCounter(content, first.length);
+        int blocks = call("write", path, () -> first.length < settings.blockSize()
+                ? stager.stageStream(blob, path, InputStream.nullInputStream(), first, first.length, writeId)
+                : stager.stageStream(blob, path, counter, first, first.length, writeId));
         return new Piece(writeId + "." + blocks + "." + counter.total, counter.total);
+    }
+
+    /** What {@link #pieceBufferBytes} says: blocks in flight and one being gathered. */
+    @Override
+    public long pieceBufferBytes() {
+        return (long) settings.blockSize() * (settings.uploadConcurrency() + 1);
+    }
+
+    private static byte[] readUpTo(InputStream content, int max, String path) {
+        try {
+            return content.readNBytes(max);
+        } catch (IOException e) {
+            throw new StorageException("reading the content for " + path + " failed: " + e, new UncheckedIOException(e));
+        }
     }
 
     /**
@@ -289,7 +272,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
             if (parts.length != 3) {
                 throw new ObjectNotFoundException("piece " + handle);
             }
-            ids.addAll(blockIds(parts[0], Integer.parseInt(parts[1])));
+            ids.addAll(BlockStager.blockIds(parts[0], Integer.parseInt(parts[1])));
         }
         call("compose into", target, () -> {
             // Committing the same list twice (two replicas completing one upload) gives the same blob.
@@ -299,13 +282,6 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         });
     }
 
-    private static List<String> blockIds(String writeId, int count) {
-        List<String> ids = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            ids.add(blockId(writeId, i));
-        }
-        return ids;
-    }
 
     /** Counts what passes through, on top of what was read before it was wrapped. */
     private static final class SizeCounter extends java.io.FilterInputStream {
@@ -550,13 +526,13 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
             for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(key + "/")
                     .setMaxResultsPerPage(5000), null)) {
                 BlobClient child = container.getBlobClient(item.getName());
-                deletions.add(io.submit(() -> deleteIfExists(child)));
+                deletions.add(stager.submit(() -> deleteIfExists(child)));
                 while (inFlight(deletions) >= 8) {
-                    await(firstUnfinished(deletions));
+                    BlockStager.await(firstUnfinished(deletions));
                 }
             }
             for (Future<?> deletion : deletions) {
-                await(deletion);
+                BlockStager.await(deletion);
             }
             return null;
         });
@@ -564,7 +540,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
 
     @Override
     public void close() {
-        io.shutdownNow();
+        stager.close();
     }
 
     private static boolean deleteIfExists(BlobClient blob) {
@@ -636,29 +612,8 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         return trimmed.isEmpty() ? "" : trimmed + "/";
     }
 
-    /** Block ids must have one length within a blob: a write's id and the block's index, zero-padded. */
-    private static String blockId(String writeId, int index) {
-        return Base64.getEncoder().encodeToString(
-                String.format("%s-%06d", writeId, index).getBytes(StandardCharsets.US_ASCII));
-    }
 
-    /** Fills {@code buffer} from the stream; less than its length only at the end of the stream. */
-    private static int readBlock(InputStream content, byte[] buffer, int offset, String path) {
-        try {
-            return content.readNBytes(buffer, offset, buffer.length - offset);
-        } catch (IOException e) {
-            throw new StorageException("reading the content for " + path + " failed: " + e, new UncheckedIOException(e));
-        }
-    }
 
-    private static byte[] take(BlockingQueue<byte[]> free) {
-        try {
-            return free.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted while writing", e);
-        }
-    }
 
     private static int inFlight(List<Future<?>> futures) {
         int n = 0;
@@ -679,34 +634,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         return futures.get(futures.size() - 1);
     }
 
-    /** Rethrows the failure of any finished task at once, instead of after the whole stream was read. */
-    private static void failFast(List<Future<?>> futures) {
-        for (Future<?> future : futures) {
-            if (future.isDone()) {
-                await(future);
-            }
-        }
-    }
 
-    private static void await(Future<?> future) {
-        try {
-            future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted while waiting for the store", e);
-        } catch (CancellationException e) {
-            throw new StorageException("a store request was cancelled", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new StorageException("a store request failed: " + cause, cause);
-        }
-    }
 
     /**
      * Runs one operation, turning what the SDK throws (service errors after retries, transport failures,
@@ -725,12 +653,4 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         }
     }
 
-    private static ThreadFactory daemonThreads(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 }

@@ -111,7 +111,8 @@ public final class AzureStorageDrivers {
                         + " (unreachable, or the credentials are malformed): " + e.getClass().getSimpleName(), e);
             }
         }
-        return new AzureStorageDriver(container, azure.prefix(), sharedKey, settings);
+        return new AzureStorageDriver(container, builder.buildAsyncClient().getBlobContainerAsyncClient(azure.container()),
+                azure.prefix(), sharedKey, settings);
     }
 
     private static String endpoint(StorageProperties.Azure azure) {

@@ -3,6 +3,8 @@ package dev.berth.registry.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.memory.BufferPool;
+import dev.berth.memory.MemoryBudget;
 import dev.berth.registry.Digest;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
@@ -67,6 +69,13 @@ class UploadRulesTest {
     UploadCommit commits;
     UploadService uploads;
     UploadPurge purge;
+    final UploadWriters writers = new UploadWriters();
+    final BufferPool buffers = new BufferPool(new MemoryBudget(16L << 20, Duration.ofSeconds(5)));
+
+    @org.junit.jupiter.api.AfterEach
+    void stopWriters() {
+        writers.stop();
+    }
 
     @BeforeEach
     void wire() {
@@ -77,7 +86,8 @@ class UploadRulesTest {
         commits = new UploadCommit(store, blobs, states, Optional.of(clock));
         UploadProperties properties = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 1000);
-        uploads = new UploadService(store, blobs, states, commits, properties, Optional.empty(), Optional.of(clock));
+        uploads = new UploadService(store, blobs, states, commits, writers, buffers, properties, Optional.empty(),
+                Optional.of(clock));
         purge = new UploadPurge(store, states, commits, properties, JSON, Optional.empty(), Optional.of(clock));
     }
 
@@ -173,7 +183,8 @@ class UploadRulesTest {
     void uploadsWithDataAreBoundedPerRepositoryButSessionsWithoutAreNot() {
         UploadProperties tight = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 2);
-        uploads = new UploadService(store, blobs, states, commits, tight, Optional.empty(), Optional.of(clock));
+        uploads = new UploadService(store, blobs, states, commits, writers, buffers, tight, Optional.empty(),
+                Optional.of(clock));
         String first = uploads.start(REPO).id();
         String second = uploads.start(REPO).id();
         String third = uploads.start(REPO).id();
