@@ -2,7 +2,9 @@ package dev.berth.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.azure.core.util.SharedExecutorService;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.common.policy.RequestRetryOptions;
@@ -10,12 +12,15 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import dev.berth.storage.azure.AzureStorageDriver;
 import dev.berth.storage.azure.AzureStorageDrivers;
 import dev.berth.support.Azurite;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +85,35 @@ class AzureStorageDriverTest extends StorageDriverContract {
         URI unsigned = URI.create(url.toString().substring(0, url.toString().indexOf('?')));
         assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(unsigned).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isIn(401, 403, 404);
+    }
+
+    @Test
+    void writesAndCommitsWhileEveryThreadTheSdkSharesIsBusy() {
+        // Many commits at once once held every thread of the SDK's shared executor, polling their Copy Blob,
+        // while the HTTP client completed responses on those same threads: no store request finished any more.
+        ExecutorService shared = SharedExecutorService.getInstance();
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < 20 * Runtime.getRuntime().availableProcessors(); i++) {
+            shared.submit(() -> {
+                release.await();
+                return null;
+            });
+        }
+        try {
+            byte[] one = bytes(1_500_000, 31);
+            byte[] two = bytes(700_000, 32);
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                Piece first = driver.writePiece(path("busy/data"), new ByteArrayInputStream(one));
+                Piece second = driver.writePiece(path("busy/data"), new ByteArrayInputStream(two));
+                driver.composePieces(path("busy/data"), List.of(first.handle(), second.handle()), path("busy/blob"));
+            }, "the store stood still while the SDK's shared threads were busy");
+            byte[] expected = new byte[one.length + two.length];
+            System.arraycopy(one, 0, expected, 0, one.length);
+            System.arraycopy(two, 0, expected, one.length, two.length);
+            assertThat(driver.readAll(path("busy/blob"))).isEqualTo(expected);
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test

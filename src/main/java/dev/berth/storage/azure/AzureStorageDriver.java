@@ -97,6 +97,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
 
     /** How long a single-source concatenation (a server-side copy) may take. */
     private static final Duration COPY_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration COPY_POLL_INTERVAL = Duration.ofMillis(250);
 
 
     private final BlobContainerClient container;
@@ -225,7 +226,8 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         if (content instanceof BufferedContent buffers) {
             BlockStager.Staged staged = call("write", path, () -> {
                 try {
-                    return stager.stageBuffers(blob, path, buffers, writeId);
+                    return stager.stageBuffers(asyncContainer.getBlobAsyncClient(key(path)).getBlockBlobAsyncClient(),
+                            path, buffers, writeId);
                 } catch (IOException e) {
                     throw new StorageException("reading the content for " + path + " failed: " + e, e);
                 }
@@ -485,8 +487,8 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
                 : source.getBlobUrl() + "?" + readSas(source, OffsetDateTime.now().plus(settings.sasLifetime()));
         SyncPoller<BlobCopyInfo, Void> poller = targetBlob.beginCopy(new BlobBeginCopyOptions(url)
                 .setSourceRequestConditions(new BlobBeginCopySourceRequestConditions().setIfMatch(properties.getETag()))
-                .setPollInterval(Duration.ofMillis(250)));
-        PollResponse<BlobCopyInfo> done = poller.waitForCompletion(COPY_TIMEOUT);
+                .setPollInterval(COPY_POLL_INTERVAL));
+        PollResponse<BlobCopyInfo> done = pollOnThisThread(poller, sourcePath);
         CopyStatusType status = done.getValue() == null ? null : done.getValue().getCopyStatus();
         if (status != CopyStatusType.SUCCESS) {
             if (status == CopyStatusType.PENDING) {
@@ -495,6 +497,26 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
             throw new StorageException("azure store could not copy " + sourcePath + ": copy status " + status
                     + (done.getValue() == null ? "" : " " + done.getValue().getError()));
         }
+    }
+
+    /**
+     * Polls a copy on the calling thread until it ends or {@link #COPY_TIMEOUT} passes. The poller's own
+     * waitForCompletion would poll on the SDK's small shared executor: many commits at once would queue there
+     * behind each other, one blocked thread each.
+     */
+    private static PollResponse<BlobCopyInfo> pollOnThisThread(SyncPoller<BlobCopyInfo, Void> poller, String sourcePath) {
+        long deadline = System.nanoTime() + COPY_TIMEOUT.toNanos();
+        PollResponse<BlobCopyInfo> response = poller.poll();
+        while (!response.getStatus().isComplete() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(COPY_POLL_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException("azure store: interrupted while copying " + sourcePath, e);
+            }
+            response = poller.poll();
+        }
+        return response;
     }
 
     private static BlobProperties sourceProperties(String sourcePath, BlobClient source) {

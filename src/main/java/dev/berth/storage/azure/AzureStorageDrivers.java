@@ -1,7 +1,7 @@
 package dev.berth.storage.azure;
 
 import com.azure.core.http.HttpClient;
-import com.azure.core.util.HttpClientOptions;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
@@ -13,6 +13,10 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import dev.berth.storage.StorageException;
 import dev.berth.storage.StorageProperties;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,19 +38,33 @@ public final class AzureStorageDrivers {
                 Duration.ofSeconds(10), null);
     }
 
-    /** Timeouts that catch a stuck service without cutting a long server-side copy short. */
-    public static HttpClientOptions httpClientOptions() {
-        return new HttpClientOptions()
-                .setConnectTimeout(Duration.ofSeconds(10))
-                .setWriteTimeout(Duration.ofSeconds(60))
-                .setResponseTimeout(Duration.ofMinutes(5))
-                .setReadTimeout(Duration.ofSeconds(60));
+    /**
+     * The JDK's HTTP client (see pom.xml), with timeouts that catch a stuck service without cutting a long
+     * server-side copy short, and threads of its own. By default the SDK completes every response on its
+     * shared executor (two threads a core), where it also runs blocking work such as Copy Blob polling: with
+     * that many commits waiting at once, no response could complete any more, and the replica stood still.
+     */
+    public static HttpClient httpClient() {
+        return new JdkHttpClientBuilder()
+                .connectionTimeout(Duration.ofSeconds(10))
+                .writeTimeout(Duration.ofSeconds(60))
+                .responseTimeout(Duration.ofMinutes(5))
+                .readTimeout(Duration.ofSeconds(60))
+                .executor(HTTP_THREADS)
+                .build();
     }
 
-    /** The HTTP client on the class path (the JDK's, see pom.xml), with {@link #httpClientOptions()}. */
-    public static HttpClient httpClient() {
-        return HttpClient.createDefault(httpClientOptions());
-    }
+    /** Threads that complete HTTP exchanges with the store: only non-blocking work runs here. */
+    private static final ExecutorService HTTP_THREADS = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "berth-azure-http-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
 
     public static AzureStorageDriver create(StorageProperties.Azure azure) {
         return create(azure, AzureStorageDriver.Settings.defaults());

@@ -1,6 +1,7 @@
 package dev.berth.storage.azure;
 
 import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.specialized.BlockBlobAsyncClient;
 import com.azure.storage.blob.specialized.BlockBlobClient;
 import dev.berth.storage.BufferedContent;
 import dev.berth.storage.StorageException;
@@ -51,7 +52,8 @@ final class BlockStager implements AutoCloseable {
      * Stages the lent buffers as blocks of up to the block size (smaller when the supplier waits for buffers
      * back, so it is never held up by a block being gathered), giving each buffer back once its block is in.
      */
-    Staged stageBuffers(BlockBlobClient blob, String path, BufferedContent content, String writeId) throws IOException {
+    Staged stageBuffers(BlockBlobAsyncClient blob, String path, BufferedContent content, String writeId)
+            throws IOException {
         List<Future<?>> inFlight = new ArrayList<>();
         List<byte[]> held = new ArrayList<>();
         List<ByteBuffer> views = new ArrayList<>();
@@ -104,20 +106,20 @@ final class BlockStager implements AutoCloseable {
         }
     }
 
-    private Future<?> submit(BlockBlobClient blob, String path, String writeId, int index, List<byte[]> buffers,
+    /**
+     * Sends one block without holding a thread while it is in flight (the HTTP client's selector carries
+     * it): a replica with hundreds of uploads in flight has hundreds of blocks on the wire, not hundreds of
+     * threads waiting for them. The buffers go back when the request has ended, whichever way.
+     */
+    private Future<?> submit(BlockBlobAsyncClient blob, String path, String writeId, int index, List<byte[]> buffers,
             List<ByteBuffer> views, BufferedContent content) {
         if (index >= MAX_BLOCKS) {
+            buffers.forEach(content::giveBack);
             throw new StorageException("azure store cannot write " + path + ": more than " + MAX_BLOCKS + " blocks");
         }
-        String blockId = blockId(writeId, index);
-        return io.submit(() -> {
-            try {
-                blob.stageBlock(blockId, BinaryData.fromListByteBuffer(views));
-            } finally {
-                buffers.forEach(content::giveBack);
-            }
-            return null;
-        });
+        return blob.stageBlock(blockId(writeId, index), BinaryData.fromListByteBuffer(views))
+                .doFinally(signal -> buffers.forEach(content::giveBack))
+                .toFuture();
     }
 
     /**
