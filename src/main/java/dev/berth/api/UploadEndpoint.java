@@ -51,7 +51,7 @@ class UploadEndpoint {
         String digest = query.get("digest");
         if (digest != null && mount == null) {
             BlobInfo blob = uploads.uploadWhole(name, Digest.parse(digest), request.getInputStream(),
-                    request.getContentLengthLong());
+                    bodyLength(request));
             created(response, name, blob.digest());
             return;
         }
@@ -63,7 +63,7 @@ class UploadEndpoint {
     void patch(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         ChunkRange range = parseContentRange(request.getHeader("Content-Range"));
         UploadStatus status = uploads.append(route.name(), route.reference(), request.getInputStream(), range,
-                request.getContentLengthLong());
+                bodyLength(request));
         writeUploadHeaders(response, status);
         response.setStatus(HttpServletResponse.SC_ACCEPTED);
     }
@@ -80,13 +80,25 @@ class UploadEndpoint {
                     "finishing an upload needs the blob's digest as the 'digest' query parameter");
         }
         BlobInfo blob = uploads.complete(route.name(), route.reference(), Digest.parse(digest),
-                request.getInputStream(), request.getContentLengthLong());
+                request.getInputStream(), bodyLength(request));
         created(response, route.name(), blob.digest());
     }
 
     void cancel(RegistryRoute route, HttpServletResponse response) {
         uploads.cancel(route.name(), route.reference());
         response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    /**
+     * The request body's length: Content-Length; unknown (-1) for a chunked body; none at all (0) when the
+     * request has neither (RFC 9112, 6.3), so a bodiless final PUT is not read as a body of unknown length.
+     */
+    static long bodyLength(HttpServletRequest request) {
+        long declared = request.getContentLengthLong();
+        if (declared >= 0) {
+            return declared;
+        }
+        return request.getHeader("Transfer-Encoding") != null ? -1 : 0;
     }
 
     /**

@@ -86,7 +86,7 @@ public class UploadService {
 
     /**
      * Streams one chunk into the upload. {@code range} (optional) must start where the upload stands;
-     * {@code declaredLength} is the request's Content-Length, or -1 when it sent none.
+     * {@code declaredLength} is the body's length from the request, or -1 when it is not known (a chunked body).
      */
     public UploadStatus append(RepositoryName repository, String id, InputStream body, ChunkRange range,
             long declaredLength) {
