@@ -131,7 +131,11 @@ public class UploadPurge {
             return;
         }
         if (!state.isCommitting()) {
-            commits.close(repository, id, state, saved.version());
+            try {
+                commits.close(repository, id, state, saved.version());
+            } catch (VersionConflictException busy) {
+                // The request that committed or cancelled it is closing it itself right now.
+            }
             return;
         }
         if (expiry.expired(state.startedAt(), state.updatedAt(), clock.instant()).isEmpty()) {

@@ -12,6 +12,8 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.blob.RedirectProperties;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import dev.berth.support.InMemoryStorageDriver;
 import java.io.ByteArrayInputStream;
@@ -69,6 +71,7 @@ class UploadRulesTest {
     UploadCommit commits;
     UploadService uploads;
     UploadPurge purge;
+    UploadProperties properties;
     final UploadWriters writers = new UploadWriters();
     final BufferPool buffers = new BufferPool(new MemoryBudget(16L << 20, Duration.ofSeconds(5)));
 
@@ -84,7 +87,7 @@ class UploadRulesTest {
         blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)));
         states = new UploadStates(store, JSON);
         commits = new UploadCommit(store, blobs, states, Optional.of(clock));
-        UploadProperties properties = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
+        properties = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 1000);
         uploads = new UploadService(store, blobs, states, commits, writers, buffers, properties, Optional.empty(),
                 Optional.of(clock));
@@ -195,6 +198,38 @@ class UploadRulesTest {
                 .extracting(e -> ((RegistryException) e).code()).isEqualTo(ErrorCode.TOOMANYREQUESTS);
         uploads.cancel(REPO, first);
         assertThat(uploads.append(REPO, third, new ByteArrayInputStream(new byte[10]), null, 10).size()).isEqualTo(10);
+    }
+
+    @Test
+    void thePurgeCarriesOnPastAnUploadThatIsBeingClosedAtTheSameTime() {
+        String closing = uploadWithoutCommit(bytes(1000));
+        UploadStates.Saved saved = states.peek(REPO, closing).orElseThrow();
+        // Cancelled, its folder not yet deleted: what the purge sees while the cancelling request is at work.
+        states.publish(REPO, closing, saved.state().asCancelled(clock.instant()), saved.version());
+        String idle = uploadWithoutCommit(bytes(1000));
+        clock.advance(Duration.ofMinutes(61));
+        String closingState = StorePaths.uploadState(REPO, closing);
+        // The request closes it first: the purge's own close then finds the state changed under it.
+        StorageDriver racing = (StorageDriver) java.lang.reflect.Proxy.newProxyInstance(
+                StorageDriver.class.getClassLoader(), new Class<?>[] {StorageDriver.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("writeIfVersion") && closingState.equals(args[0])) {
+                        throw new VersionConflictException(closingState);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        UploadStates racingStates = new UploadStates(racing, JSON);
+        UploadPurge racingPurge = new UploadPurge(racing, racingStates,
+                new UploadCommit(racing, blobs, racingStates, Optional.of(clock)), properties, JSON,
+                Optional.empty(), Optional.of(clock));
+
+        PurgeReport report = racingPurge.run();
+
+        assertThat(report.deleted()).as("the expired upload after it is still purged").isEqualTo(1);
+        assertUnknown(() -> uploads.status(REPO, idle));
     }
 
     private String uploadWithoutCommit(byte[] blob) {
