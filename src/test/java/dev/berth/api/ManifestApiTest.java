@@ -394,11 +394,7 @@ class ManifestApiTest {
     @Test
     void eachDistinctReferenceIsLookedUpOnceHoweverOftenItIsListed() {
         String name = uniqueName("manifest-fan-out");
-        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
-        byte[] layer = randomBytes(100);
-        String layerDescriptor = descriptor(OCI_LAYER, pushBlob(name, layer), layer.length);
-        String json = imageManifest(OCI_MANIFEST, config, java.util.Collections.nCopies(900, layerDescriptor)
-                .toArray(String[]::new));
+        String json = manifestListingOneLayer(name, 900);
         io.micrometer.core.instrument.MeterRegistry meters = dev.berth.support.SharedBerth.get().context()
                 .getBean(io.micrometer.core.instrument.MeterRegistry.class);
         double before = storeCalls(meters);
@@ -410,6 +406,15 @@ class ManifestApiTest {
                 .isLessThan(30);
     }
 
+    /** An image manifest whose layers are one pushed layer, listed {@code times} times. */
+    private String manifestListingOneLayer(String name, int times) {
+        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
+        byte[] layer = randomBytes(100);
+        String layerDescriptor = descriptor(OCI_LAYER, pushBlob(name, layer), layer.length);
+        return imageManifest(OCI_MANIFEST, config, java.util.Collections.nCopies(times, layerDescriptor)
+                .toArray(String[]::new));
+    }
+
     private static double storeCalls(io.micrometer.core.instrument.MeterRegistry meters) {
         return meters.find("berth.storage.operations").timers().stream().mapToDouble(t -> t.count()).sum();
     }
@@ -417,11 +422,7 @@ class ManifestApiTest {
     @Test
     void moreDescriptorsThanAllowedIsManifestInvalid() {
         String name = uniqueName("manifest-too-many");
-        String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
-        byte[] layer = randomBytes(10);
-        String layerDescriptor = descriptor(OCI_LAYER, pushBlob(name, layer), layer.length);
-        String json = imageManifest(OCI_MANIFEST, config, java.util.Collections.nCopies(1000, layerDescriptor)
-                .toArray(String[]::new));
+        String json = manifestListingOneLayer(name, 1000);
 
         HttpResponse<byte[]> response = putManifest(name, "many", OCI_MANIFEST, json);
 

@@ -45,6 +45,8 @@ class ReplicasKilledUnderLoadTest {
     static final int CLIENTS = 6;
 
     static final List<BerthProcess> live = new CopyOnWriteArrayList<>();
+    /** Every replica ever started, stopped at the end whatever happened. */
+    static final List<BerthProcess> started = new CopyOnWriteArrayList<>();
     static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -77,12 +79,14 @@ class ReplicasKilledUnderLoadTest {
     }
 
     static BerthProcess start(String name) {
-        return BerthProcess.startOnAzure(name, Azurite.get().getConnectionString(), CONTAINER);
+        BerthProcess replica = BerthProcess.startOnAzure(name, Azurite.get().getConnectionString(), CONTAINER);
+        started.add(replica);
+        return replica;
     }
 
     @AfterAll
     static void stopReplicas() {
-        live.forEach(BerthProcess::close);
+        started.forEach(BerthProcess::close);
     }
 
     @Test
@@ -105,13 +109,17 @@ class ReplicasKilledUnderLoadTest {
             killAndRestart(running);
             return null;
         });
-        Thread.sleep(LOAD.toMillis());
-        running.set(false);
-        for (Future<?> client : work) {
-            client.get();
+        try {
+            Thread.sleep(LOAD.toMillis());
+            running.set(false);
+            for (Future<?> client : work) {
+                client.get();
+            }
+        } finally {
+            running.set(false);
+            killer.get();
+            clients.shutdownNow();
         }
-        killer.get();
-        clients.shutdown();
 
         System.out.printf("under kill -9: %d replicas killed; %d uploads (%d chunks) committed, %d resumed after a"
                         + " broken request, %d commits and %d manifest pushes repeated on another replica, %d uploads"
