@@ -100,7 +100,8 @@ class DockerImageTest {
         assertThat(inspectImage("{{json .Config.Entrypoint}}"))
                 .as("exec-form entrypoint: java is PID 1 and gets SIGTERM")
                 .startsWith("[\"java\"")
-                .contains("-XX:MaxRAMPercentage=75", "java.base/sun.security.provider=ALL-UNNAMED");
+                .contains("-XX:SharedArchiveFile=berth.jsa", "-XX:MaxRAMPercentage=40",
+                        "java.base/sun.security.provider=ALL-UNNAMED");
         assertThat(Integer.parseInt(inspectImage("{{len .RootFS.Layers}}")))
                 .as("the Spring Boot layers are image layers of their own")
                 .isGreaterThanOrEqualTo(Integer.parseInt(Commands.docker(Duration.ofSeconds(30), "image", "inspect",
@@ -110,9 +111,14 @@ class DockerImageTest {
         int port = Commands.freePort();
         int managementPort = Commands.freePort();
         containerCreated = true;
+        long runAt = System.nanoTime();
         Commands.docker(Duration.ofSeconds(60), "run", "-d", "--name", CONTAINER,
                 "-p", "127.0.0.1:" + port + ":5000", "-p", "127.0.0.1:" + managementPort + ":5001", IMAGE);
         awaitReady(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"));
+        System.out.printf("the image was ready %d ms after docker run%n", (System.nanoTime() - runAt) / 1_000_000);
+        assertThat(Commands.docker(Duration.ofSeconds(30), "exec", CONTAINER, "cat", "/proc/1/maps"))
+                .as("the class-data sharing archive trained at build is mapped, not silently refused")
+                .contains("berth.jsa");
 
         assertThat(Commands.docker(Duration.ofSeconds(30), "exec", CONTAINER, "id", "-u")).isEqualTo("10001");
         assertThat(Commands.docker(Duration.ofSeconds(30), "exec", CONTAINER, "cat", "/proc/1/cmdline")
