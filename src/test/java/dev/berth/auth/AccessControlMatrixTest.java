@@ -14,16 +14,15 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.berth.support.Azurite;
 import dev.berth.support.BerthServer;
+import dev.berth.support.Sha256;
+import dev.berth.support.StoreSnapshot;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -102,7 +101,7 @@ class AccessControlMatrixTest {
                 Identity.invalid("Basic without a colon", "Basic " + java.util.Base64.getEncoder()
                         .encodeToString(ADMIN.getBytes(StandardCharsets.UTF_8))),
                 Identity.invalid("a bearer token", validToken));
-        assertMatrix(new Deployment("htpasswd", List.of(berth), admin, () -> filesystemSnapshot(store)), identities,
+        assertMatrix(new Deployment("htpasswd", List.of(berth), admin, () -> StoreSnapshot.of(store)), identities,
                 false);
     }
 
@@ -110,7 +109,7 @@ class AccessControlMatrixTest {
     void tokenModeRefusesEveryRouteToEveryoneWithoutTheRightToken() throws Exception {
         Path store = work.resolve("token-store");
         BerthServer berth = started(BerthServer.startOnFilesystem(store, tokenArgs()));
-        assertMatrix(new Deployment("token", List.of(berth), admin(), () -> filesystemSnapshot(store)),
+        assertMatrix(new Deployment("token", List.of(berth), admin(), () -> StoreSnapshot.of(store)),
                 tokenIdentities(), true);
     }
 
@@ -286,10 +285,10 @@ class AccessControlMatrixTest {
         push(first, admin, PUBLIC, "{}".getBytes(StandardCharsets.UTF_8));
         String publicLayer = push(first, admin, PUBLIC, ("a public layer " + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
         String manifest = manifest(config, layer, null, null);
-        String manifestDigest = digest(manifest.getBytes(StandardCharsets.UTF_8));
+        String manifestDigest = Sha256.digest(manifest.getBytes(StandardCharsets.UTF_8));
         put(first, admin, REPO, "1.0", manifest);
         String referrer = manifest(config, layer, null, manifestDigest + " " + manifest.length());
-        put(first, admin, REPO, digest(referrer.getBytes(StandardCharsets.UTF_8)), referrer);
+        put(first, admin, REPO, Sha256.digest(referrer.getBytes(StandardCharsets.UTF_8)), referrer);
         put(first, admin, PUBLIC, "1.0", manifest(config, publicLayer, null, null));
         String writing = startUpload(first, admin, REPO);
         String idle = startUpload(first, admin, REPO);
@@ -320,16 +319,18 @@ class AccessControlMatrixTest {
                 new Row("GET", repo + "/referrers/" + manifestDigest, null, null, REPO, "pull", 200),
                 new Row("GET", idle, null, null, REPO, "pull", 204),
                 new Row("PATCH", writing, chunk, octet, REPO, "push", 202),
-                new Row("PUT", writing + (writing.contains("?") ? "&" : "?") + "digest=" + digest(whole), null, null,
-                        REPO, "push", 201),
+                new Row("PUT", writing + (writing.contains("?") ? "&" : "?") + "digest=" + Sha256.digest(whole), null,
+                        null, REPO, "push", 201),
                 new Row("DELETE", idle, null, null, REPO, "delete", 204),
                 new Row("POST", repo + "/blobs/uploads/", null, null, REPO, "push", 202),
-                new Row("POST", repo + "/blobs/uploads/?digest=" + digest(newBlob), newBlob, octet, REPO, "push", 201),
+                new Row("POST", repo + "/blobs/uploads/?digest=" + Sha256.digest(newBlob), newBlob, octet, REPO, "push",
+                        201),
                 new Row("POST", "/v2/team/copy/blobs/uploads/?mount=" + layer + "&from=" + REPO, null, null,
                         "team/copy", "push", 201),
                 new Row("PUT", repo + "/manifests/2.0", newManifest, oci, REPO, "push", 201),
                 new Row("PUT", pub + "/manifests/2.0", newPublicManifest, oci, PUBLIC, "push", 201),
-                new Row("POST", pub + "/blobs/uploads/?digest=" + digest(newBlob), newBlob, octet, PUBLIC, "push", 201),
+                new Row("POST", pub + "/blobs/uploads/?digest=" + Sha256.digest(newBlob), newBlob, octet, PUBLIC,
+                        "push", 201),
                 new Row("GET", pub + "/blobs/" + publicLayer, null, null, PUBLIC, "pull", 200),
                 new Row("DELETE", pub + "/manifests/1.0", null, null, PUBLIC, "delete", 202),
                 new Row("DELETE", pub + "/blobs/" + publicLayer, null, null, PUBLIC, "delete", 202),
@@ -352,7 +353,7 @@ class AccessControlMatrixTest {
     }
 
     private static String push(BerthServer berth, String admin, String repository, byte[] content) {
-        String digest = digest(content);
+        String digest = Sha256.digest(content);
         SIZES.put(digest, content.length);
         HttpResponse<String> pushed = send("POST", berth, "/v2/" + repository + "/blobs/uploads/?digest=" + digest,
                 admin, content, "application/octet-stream");
@@ -386,22 +387,6 @@ class AccessControlMatrixTest {
         return AuthTesting.send(method, berth.uri(target), authorization, body, headers);
     }
 
-    /** Every file of a filesystem store (but scratch files and health probes) with a hash of its content. */
-    private static Map<String, String> filesystemSnapshot(Path store) {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(store)) {
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
-                String relative = store.relativize(file).toString();
-                if (!relative.startsWith(".berth-tmp") && !relative.startsWith("berth/health")) {
-                    files.put(relative, digest(Files.readAllBytes(file)));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return files;
-    }
-
     /** Every blob of the Azure container, committed or not, with its ETag and size (health probes left out). */
     private static Map<String, String> azureSnapshot() {
         BlobContainerClient client = new BlobContainerClientBuilder()
@@ -414,13 +399,5 @@ class AccessControlMatrixTest {
             }
         }
         return blobs;
-    }
-
-    private static String digest(byte[] content) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

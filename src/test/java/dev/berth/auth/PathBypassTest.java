@@ -7,18 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.BerthServer;
 import dev.berth.support.RawHttp;
+import dev.berth.support.Sha256;
+import dev.berth.support.StoreSnapshot;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +94,7 @@ class PathBypassTest {
     }
 
     private static String push(BerthServer berth, String auth, String repository, byte[] content) {
-        String digest = "sha256:" + sha256(content);
+        String digest = Sha256.digest(content);
         HttpResponse<String> pushed = send("POST", berth.uri("/v2/" + repository + "/blobs/uploads/?digest=" + digest),
                 auth, content);
         assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(201);
@@ -194,7 +192,7 @@ class PathBypassTest {
 
     private static void assertAllRefused(BerthServer berth, String authorization) {
         Path store = work.resolve(berth == htpasswd ? "htpasswd-store" : "token-store");
-        Map<String, String> before = snapshot(store);
+        Map<String, String> before = StoreSnapshot.of(store);
         List<String[]> requests = Stream.concat(knownAttacks().stream(), generatedVariants().stream()).toList();
         List<String> offenders = new ArrayList<>();
         for (String[] request : requests) {
@@ -209,30 +207,6 @@ class PathBypassTest {
             }
         }
         assertThat(offenders).as("requests not refused with an error body, of %d sent", requests.size()).isEmpty();
-        assertThat(snapshot(store)).as("the store after %d refused requests", requests.size()).isEqualTo(before);
-    }
-
-    /** Every file of the store (but the scratch folder) with a hash of its content. */
-    private static Map<String, String> snapshot(Path store) {
-        Map<String, String> files = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(store)) {
-            for (Path file : walk.filter(Files::isRegularFile).toList()) {
-                String relative = store.relativize(file).toString();
-                if (!relative.startsWith(".berth-tmp") && !relative.startsWith("berth/health")) {
-                    files.put(relative, sha256(Files.readAllBytes(file)));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return files;
-    }
-
-    private static String sha256(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        assertThat(StoreSnapshot.of(store)).as("the store after %d refused requests", requests.size()).isEqualTo(before);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.support.Azurite;
 import dev.berth.support.BerthServer;
 import dev.berth.support.DyingStore;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,10 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -89,14 +88,14 @@ class RetryAfterReplicaDeathTest {
         byte[] probe = bytes(300_000);
         String location = uploadWithoutCommit(pair.dying(), repository, probe);
         pair.fate().countCalls();
-        assertThat(put(pair.dying(), location + "?digest=" + sha256(probe)).statusCode()).isEqualTo(201);
+        assertThat(put(pair.dying(), location + "?digest=" + Sha256.digest(probe)).statusCode()).isEqualTo(201);
         int calls = pair.fate().calls();
         assertThat(calls).as("store calls of a commit").isGreaterThan(3);
 
         List<String> outcomes = new ArrayList<>();
         for (int k = 1; k <= calls; k++) {
             byte[] blob = bytes(300_000 + k);
-            String digest = sha256(blob);
+            String digest = Sha256.digest(blob);
             String upload = uploadWithoutCommit(pair.dying(), repository, blob);
             pair.fate().dieAtCall(k);
             int died = put(pair.dying(), upload + "?digest=" + digest).statusCode();
@@ -119,7 +118,7 @@ class RetryAfterReplicaDeathTest {
     void aManifestPushFinishesOnAnotherReplicaWhereverTheFirstDied(Pair pair) throws Exception {
         String repository = "death/manifest-" + pair.store();
         byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-        String configDigest = sha256(config);
+        String configDigest = Sha256.digest(config);
         assertThat(post(pair.healthy(), "/v2/" + repository + "/blobs/uploads/?digest=" + configDigest, config)
                 .statusCode()).isEqualTo(201);
         String configDescriptor = "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
@@ -143,10 +142,10 @@ class RetryAfterReplicaDeathTest {
             HttpResponse<String> retried = putManifest(pair.healthy(), repository, tag, manifest);
             assertThat(retried.statusCode()).as("retry after death at call %d: %s", k, retried.body()).isEqualTo(201);
             assertThat(get(pair.healthy(), "/v2/" + repository + "/manifests/" + tag).body()).isEqualTo(manifest);
-            assertThat(get(pair.healthy(), "/v2/" + repository + "/manifests/" + sha256(manifest)).body())
+            assertThat(get(pair.healthy(), "/v2/" + repository + "/manifests/" + Sha256.digest(manifest)).body())
                     .isEqualTo(manifest);
-            assertThat(new String(get(pair.healthy(), "/v2/" + repository + "/referrers/" + sha256(subject)).body(),
-                    StandardCharsets.UTF_8)).contains(sha256(manifest));
+            assertThat(new String(get(pair.healthy(), "/v2/" + repository + "/referrers/" + Sha256.digest(subject)).body(),
+                    StandardCharsets.UTF_8)).contains(Sha256.digest(manifest));
         }
         System.out.println("manifest push on " + pair.store() + ": " + calls + " store calls, each a death survived");
     }
@@ -154,7 +153,7 @@ class RetryAfterReplicaDeathTest {
     private static byte[] artifact(String configDescriptor, byte[] subject, int n) {
         return ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"application/x-death\","
                 + "\"config\":" + configDescriptor + ",\"layers\":[],\"subject\":{\"mediaType\":\"" + OCI_MANIFEST
-                + "\",\"digest\":\"" + sha256(subject) + "\",\"size\":" + subject.length
+                + "\",\"digest\":\"" + Sha256.digest(subject) + "\",\"size\":" + subject.length
                 + "},\"annotations\":{\"n\":\"" + n + "\"}}").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -209,14 +208,6 @@ class RetryAfterReplicaDeathTest {
         byte[] bytes = new byte[size];
         random.nextBytes(bytes);
         return bytes;
-    }
-
-    private static String sha256(byte[] content) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** What a client sees of a replica that died mid-request: no answer at all (status 0). */
