@@ -167,6 +167,56 @@ class HelmChartTest {
     }
 
     @Test
+    void schemaRejectsKeysTheChartDoesNotKnow() {
+        // A misspelt key would otherwise render the defaults without a word.
+        for (String key : List.of("replicaCont", "storage.backnd", "storage.azure.containr", "probes.startup.periodSecond",
+                "ingress.classname", "auth.mountpath", "metrics.serviceMonitor.intervall", "autoscaling.maxReplica")) {
+            assertThatThrownBy(() -> render(t -> t.set(key, "1"))).as(key)
+                    .hasMessageContaining(key.substring(key.lastIndexOf('.') + 1));
+        }
+        // Kubernetes' own objects stay open: any field of theirs is passed through.
+        Deployment deployment = one(render(t -> t.set("resources.limits.cpu", "2")
+                .set("podSecurityContext.supplementalGroups[0]", 2000)
+                .set("auth.files.htpasswd", "alice:$2y$05$x").set("javaToolOptions", "-Xmx300m")
+                .set("ingress.className", "traefik").set("probes.startup.periodSeconds", 3)), Deployment.class);
+        assertThat(container(deployment).getResources().getLimits().get("cpu").toString()).isEqualTo("2");
+        assertThat(container(deployment).getStartupProbe().getPeriodSeconds()).isEqualTo(3);
+    }
+
+    @Test
+    void schemaDescribesEveryValue() throws Exception {
+        Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(Files.readString(CHART.resolve("values.yaml")));
+        tools.jackson.databind.JsonNode schema = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(Files.readString(CHART.resolve("values.schema.json")));
+        List<String> undescribed = new ArrayList<>();
+        undescribedKeys("", values, schema, undescribed);
+        assertThat(undescribed).as("values.yaml keys missing from values.schema.json").isEmpty();
+    }
+
+    /** Keys of {@code values} the schema node neither lists nor leaves open (a free-form object). */
+    @SuppressWarnings("unchecked")
+    private static void undescribedKeys(String path, Map<String, Object> values, tools.jackson.databind.JsonNode node,
+            List<String> undescribed) {
+        for (Map.Entry<String, Object> entry : values.entrySet()) {
+            String key = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
+            tools.jackson.databind.JsonNode property = node.path("properties").path(entry.getKey());
+            if (property.isMissingNode()) {
+                if (!node.path("additionalProperties").isObject() && node.path("additionalProperties").asBoolean(true)
+                        && !node.has("properties")) {
+                    continue; // a free-form object such as resources or config
+                }
+                if (!node.path("additionalProperties").isObject()) {
+                    undescribed.add(key);
+                }
+                continue;
+            }
+            if (entry.getValue() instanceof Map<?, ?> nested && property.has("properties")) {
+                undescribedKeys(key, (Map<String, Object>) nested, property, undescribed);
+            }
+        }
+    }
+
+    @Test
     void ingressCarriesTheAnnotationsForLargeUploads() {
         List<HasMetadata> objects = render(t -> t.set("ingress.enabled", true)
                 .set("ingress.hosts[0].host", "registry.example.org")
