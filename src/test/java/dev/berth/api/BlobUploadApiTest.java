@@ -239,7 +239,8 @@ class BlobUploadApiTest {
     void chunkLeavingAGapIs416RangeInvalidWithCurrentRange() {
         String name = uniqueName("upload-gap");
         String location = startUpload(name);
-        assertThat(patch(location, randomBytes(10), "Content-Range", "0-9").statusCode()).isEqualTo(202);
+        byte[] first = randomBytes(10);
+        assertThat(patch(location, first, "Content-Range", "0-9").statusCode()).isEqualTo(202);
 
         HttpResponse<byte[]> response = patch(location, randomBytes(10), "Content-Range", "20-29");
 
@@ -247,6 +248,9 @@ class BlobUploadApiTest {
         assertThat(header(response, "Range")).isEqualTo("0-9");
         assertThat(header(response, "Location")).isEqualTo(location);
         assertThat(header(get(location), "Range")).as("status after the refused chunk").isEqualTo("0-9");
+        byte[] second = randomBytes(10);
+        assertThat(patch(location, second, "Content-Range", "10-19").statusCode()).isEqualTo(202);
+        commitAndReadBack(name, location, concat(first, second));
     }
 
     @Test
@@ -262,8 +266,7 @@ class BlobUploadApiTest {
         assertThat(header(response, "Range")).isEqualTo("0-9");
         assertThat(header(response, "Location")).isEqualTo(location);
         // The upload still holds only the first copy.
-        String digest = sha256(chunk);
-        assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
+        commitAndReadBack(name, location, chunk);
     }
 
     @Test
@@ -282,12 +285,33 @@ class BlobUploadApiTest {
     void contentRangeDisagreeingWithContentLengthIsSizeInvalid() {
         String name = uniqueName("upload-size");
         String location = startUpload(name);
-        assertThat(patch(location, randomBytes(4), "Content-Range", "0-3").statusCode()).isEqualTo(202);
+        byte[] first = randomBytes(4);
+        assertThat(patch(location, first, "Content-Range", "0-3").statusCode()).isEqualTo(202);
 
         // 10 bytes sent (Content-Length: 10) but the range announces 5.
         assertError(patch(location, randomBytes(10), "Content-Range", "4-8"), 400, "SIZE_INVALID");
 
         assertThat(header(get(location), "Range")).as("status after the refused chunk").isEqualTo("0-3");
+        byte[] second = randomBytes(5);
+        assertThat(patch(location, second, "Content-Range", "4-8").statusCode()).isEqualTo(202);
+        commitAndReadBack(name, location, concat(first, second));
+    }
+
+    /** Commits the upload as {@code expected}'s digest and reads the blob back: every byte, none twice. */
+    private static void commitAndReadBack(String name, String location, byte[] expected) {
+        String digest = sha256(expected);
+        HttpResponse<byte[]> committed = put(location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
+                new byte[0]);
+        assertThat(committed.statusCode()).as(new String(committed.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+        HttpResponse<byte[]> pulled = get("/v2/" + name + "/blobs/" + digest);
+        assertThat(pulled.statusCode()).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(expected);
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     @ParameterizedTest(name = "Content-Range: {0}")

@@ -180,6 +180,8 @@ class HtpasswdAuthTest {
             Commands.Result badLogin = AuthTesting.docker(config, "wrong\n", Duration.ofSeconds(60),
                     "login", "--username", USER, "--password-stdin", host);
             assertThat(badLogin.exitCode()).as(badLogin.describe()).isNotZero();
+            // Refused for the password, not for a 500 or a connection that failed.
+            assertThat(badLogin.stderr()).as(badLogin.describe()).containsIgnoringCase("unauthorized");
 
             Commands.Result login = AuthTesting.docker(config, PASSWORD + "\n", Duration.ofSeconds(60),
                     "login", "--username", USER, "--password-stdin", host);
@@ -198,6 +200,8 @@ class HtpasswdAuthTest {
             AuthTesting.dockerOk(config, Duration.ofSeconds(30), "rmi", "-f", image);
             Commands.Result anonymous = AuthTesting.docker(config, null, Duration.ofSeconds(60), "pull", image);
             assertThat(anonymous.exitCode()).as(anonymous.describe()).isNotZero();
+            assertThat(anonymous.stderr()).as(anonymous.describe())
+                    .containsAnyOf("no basic auth credentials", "unauthorized");
         } finally {
             AuthTesting.docker(config, null, Duration.ofSeconds(30), "logout", host);
             AuthTesting.docker(config, null, Duration.ofSeconds(30), "rmi", "-f", image);

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Set {@code -Dberth.clients.against=distribution} (or the environment variable
  * {@code BERTH_CLIENTS_AGAINST=distribution}) to run the client tests against CNCF Distribution's
  * {@code docker-registry} in place of Berth: that checks the harness itself, so that a failure against
- * Berth is Berth's.
+ * Berth is Berth's. Such a run always fails ({@link ClientTestsRanAgainstBerthTest}): it says nothing of Berth.
  *
  * <p>Every command, its exit code, duration and stderr are echoed to standard output, which surefire keeps
  * in {@code target/surefire-reports/dev.berth.clients.*-output.txt} next to Berth's own log.

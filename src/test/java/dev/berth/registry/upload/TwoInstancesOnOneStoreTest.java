@@ -3,16 +3,15 @@ package dev.berth.registry.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.BerthServer;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -52,7 +51,7 @@ class TwoInstancesOnOneStoreTest {
     @Test
     void uploadStartedOnOneInstanceIsContinuedAndCommittedOnTheOther() throws Exception {
         byte[] blob = randomBytes(5 * 1024 * 1024 + 17, 1);
-        String digest = sha256(blob);
+        String digest = Sha256.digest(blob);
 
         HttpResponse<String> started = send(first, "POST", "/v2/cluster/app/blobs/uploads/", new byte[0], null);
         assertThat(started.statusCode()).isEqualTo(202);
@@ -85,11 +84,13 @@ class TwoInstancesOnOneStoreTest {
 
     @Test
     void racingCopiesOfOneChunkOnBothInstancesLeaveOneWinnerAndAnIntactUpload() throws Exception {
-        byte[] blob = randomBytes(8 * 1024 * 1024, 2);
-        String digest = sha256(blob);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 5; round++) {
+                // Content of its own each round: a commit must join this round's pieces, never find the blob
+                // already stored by an earlier round.
+                byte[] blob = randomBytes(8 * 1024 * 1024, 100 + round);
+                String digest = Sha256.digest(blob);
                 String location = send(first, "POST", "/v2/cluster/race/blobs/uploads/", new byte[0], null)
                         .headers().firstValue("Location").orElseThrow();
                 int half = blob.length / 2;
@@ -112,6 +113,10 @@ class TwoInstancesOnOneStoreTest {
                 assertThat(rest.statusCode()).isEqualTo(202);
                 HttpResponse<String> committed = send(first, "PUT", location + "?digest=" + digest, new byte[0], null);
                 assertThat(committed.statusCode()).as("round %d: %s", round, committed.body()).isEqualTo(201);
+                HttpResponse<byte[]> pulled = http.send(HttpRequest.newBuilder(
+                        second.uri("/v2/cluster/race/blobs/" + digest)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(pulled.statusCode()).as("round %d", round).isEqualTo(200);
+                assertThat(Sha256.digest(pulled.body())).as("round %d: the blob read back", round).isEqualTo(digest);
             }
         } finally {
             pool.shutdownNow();
@@ -137,9 +142,4 @@ class TwoInstancesOnOneStoreTest {
         new Random(seed).nextBytes(bytes);
         return bytes;
     }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
 }
