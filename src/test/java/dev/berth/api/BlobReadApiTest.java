@@ -75,6 +75,16 @@ class BlobReadApiTest {
     }
 
     @Test
+    void severalRangesAreAnsweredWithTheWholeBlob() {
+        HttpResponse<byte[]> response = get(path, "Range", "bytes=0-9,20-29");
+
+        assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
+        assertThat(header(response, "Content-Range")).isNull();
+        assertThat(header(response, "Content-Length")).isEqualTo(String.valueOf(SIZE));
+        assertThat(response.body()).isEqualTo(content);
+    }
+
+    @Test
     void suffixRangeReturnsTheLastBytes() {
         HttpResponse<byte[]> response = get(path, "Range", "bytes=-5");
 

@@ -204,6 +204,26 @@ class ListingApiTest {
     }
 
     @Test
+    void catalogWithoutNGivesPagesOfOneHundred() {
+        String prefix = uniqueName("catdefault");
+        List<String> ours = new java.util.ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            String name = prefix + "/r" + String.format("%03d", i);
+            pushBlob(name, randomBytes(4));
+            ours.add(name);
+        }
+
+        HttpResponse<byte[]> response = get("/v2/_catalog?last=" + prefix);
+
+        assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
+        assertThat(strings(json(response).path("repositories"))).containsExactlyElementsOf(ours.subList(0, 100));
+        Matcher next = NEXT_LINK.matcher(header(response, "Link"));
+        assertThat(next.matches()).isTrue();
+        assertThat(next.group(1)).startsWith("/v2/_catalog?n=100&last=");
+        assertThat(strings(json(get(next.group(1))).path("repositories"))).startsWith(ours.get(100));
+    }
+
+    @Test
     void catalogLastBeyondEveryNameIsEmptyWithoutLink() {
         HttpResponse<byte[]> response = get("/v2/_catalog?n=5&last=" + "z".repeat(200));
 

@@ -81,6 +81,29 @@ class HtpasswdAuthTest {
     }
 
     @Test
+    void theFileIsReadAgainWhenItChanges() throws Exception {
+        Path file = work.resolve("htpasswd-changing");
+        BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2Y, 4);
+        Files.writeString(file, "erin:" + bcrypt.encode("erin-pw") + "\n");
+        try (BerthServer changing = BerthServer.startOnFilesystem(work.resolve("store-changing"),
+                "--berth.auth.mode=htpasswd", "--berth.auth.htpasswd.path=" + file,
+                "--berth.auth.login-throttle.max-failures=0")) {
+            assertThat(get(changing.uri("/v2/"), basic("erin", "erin-pw")).statusCode()).isEqualTo(200);
+            assertError(get(changing.uri("/v2/"), basic("frank", "frank-pw")), 401, "UNAUTHORIZED");
+
+            // frank is added and erin removed, without a restart.
+            Files.writeString(file, "frank:" + bcrypt.encode("frank-pw") + "\n");
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (get(changing.uri("/v2/"), basic("frank", "frank-pw")).statusCode() != 200) {
+                assertThat(System.nanoTime()).as("frank let in after the file changed").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertError(get(changing.uri("/v2/"), basic("erin", "erin-pw")), 401, "UNAUTHORIZED");
+        }
+    }
+
+    @Test
     void rightCredentialsAreLetIn() {
         HttpResponse<String> response = get(berth.uri("/v2/"), basic(USER, PASSWORD));
         assertThat(response.statusCode()).isEqualTo(200);

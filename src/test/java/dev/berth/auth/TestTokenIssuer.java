@@ -153,10 +153,15 @@ final class TestTokenIssuer implements AutoCloseable {
     static String sign(JWK key, String issuer, String subject, String audience, List<Map<String, Object>> access,
             Duration lifetime) {
         Instant now = Instant.now();
-        Instant expiry = lifetime.isNegative() ? now.plus(lifetime) : now.plus(lifetime);
+        return sign(key, issuer, subject, audience, access, now.minusSeconds(lifetime.isNegative() ? 3600 : 5),
+                now.plus(lifetime));
+    }
+
+    /** A token valid from {@code notBefore} (its issue time too) until {@code expiry}. */
+    static String sign(JWK key, String issuer, String subject, String audience, List<Map<String, Object>> access,
+            Instant notBefore, Instant expiry) {
         JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject).audience(audience)
-                .issueTime(Date.from(now.minusSeconds(lifetime.isNegative() ? 3600 : 0)))
-                .notBeforeTime(Date.from(now.minusSeconds(lifetime.isNegative() ? 3600 : 5)))
+                .issueTime(Date.from(notBefore)).notBeforeTime(Date.from(notBefore))
                 .expirationTime(Date.from(expiry)).jwtID(UUID.randomUUID().toString())
                 .claim("access", access).build();
         try {

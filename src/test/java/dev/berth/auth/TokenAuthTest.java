@@ -140,6 +140,28 @@ class TokenAuthTest {
     }
 
     @Test
+    void notBeforeAndExpiryAllowTheConfiguredClockSkewAndNoMore() {
+        List<Map<String, Object>> pull = List.of(entry("repository", "team/app", "pull"));
+        URI uri = berth.uri("/v2/team/app/tags/list");
+        java.time.Instant now = java.time.Instant.now();
+        // clock-skew is 5 s here: a token server 2 s ahead of Berth, or a token 2 s past its expiry, is fine.
+        assertError(get(uri, "Bearer " + TestTokenIssuer.sign(issuer.rsa, TestTokenIssuer.ISSUER, "t", SERVICE, pull,
+                now.plusSeconds(2), now.plusSeconds(300))), 404, "NAME_UNKNOWN");
+        assertError(get(uri, "Bearer " + TestTokenIssuer.sign(issuer.rsa, TestTokenIssuer.ISSUER, "t", SERVICE, pull,
+                now.minusSeconds(300), now.minusSeconds(2))), 404, "NAME_UNKNOWN");
+        // A minute is not.
+        for (String token : List.of(
+                TestTokenIssuer.sign(issuer.rsa, TestTokenIssuer.ISSUER, "t", SERVICE, pull, now.plusSeconds(60),
+                        now.plusSeconds(300)),
+                TestTokenIssuer.sign(issuer.rsa, TestTokenIssuer.ISSUER, "t", SERVICE, pull, now.minusSeconds(300),
+                        now.minusSeconds(60)))) {
+            HttpResponse<String> refused = get(uri, "Bearer " + token);
+            assertError(refused, 401, "UNAUTHORIZED");
+            assertThat(challenge(refused)).containsEntry("error", "invalid_token");
+        }
+    }
+
+    @Test
     void invalidTokensAreRefusedWithChallenge() throws Exception {
         List<Map<String, Object>> pull = List.of(entry("repository", "team/app", "pull"));
         URI uri = berth.uri("/v2/team/app/tags/list");

@@ -78,6 +78,54 @@ class AzureOperationsTest {
     }
 
     @Test
+    void twoPrefixesShareAContainerBerthDidNotCreateWithoutSeeingEachOther() throws Exception {
+        com.azure.storage.blob.BlobContainerClient shared = new com.azure.storage.blob.BlobContainerClientBuilder()
+                .connectionString(azurite.getConnectionString()).containerName("shared-by-two").buildClient();
+        shared.create();
+        String[] common = {"--berth.storage.backend=azure", "--berth.storage.azure.connection-string="
+                + azurite.getConnectionString(), "--berth.storage.azure.container=shared-by-two",
+                "--berth.storage.azure.create-container=false", "--berth.uploads.purge.enabled=false"};
+        try (BerthServer a = BerthServer.start(with(common, "--berth.storage.azure.prefix=tenant-a"));
+                BerthServer b = BerthServer.start(with(common, "--berth.storage.azure.prefix=tenant-b"))) {
+            byte[] blob = "only tenant a has this".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+            HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(a.uri("/v2/team/app/blobs/uploads/?digest="
+                    + digest)).POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(201);
+
+            assertThat(http.send(HttpRequest.newBuilder(a.uri("/v2/team/app/blobs/" + digest)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("only tenant a has this");
+            assertThat(http.send(HttpRequest.newBuilder(b.uri("/v2/team/app/blobs/" + digest)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+            java.util.List<String> names = shared.listBlobs().stream().map(item -> item.getName()).toList();
+            assertThat(names).isNotEmpty().allMatch(name -> name.startsWith("tenant-a/") || name.startsWith("tenant-b/"));
+            assertThat(names).anyMatch(name -> name.startsWith("tenant-a/docker/registry/v2/blobs/sha256/"));
+        }
+    }
+
+    @Test
+    void withoutTheRightToCreateAMissingContainerBerthIsNotReady() throws Exception {
+        try (BerthServer missing = BerthServer.start("--berth.storage.backend=azure",
+                "--berth.storage.azure.connection-string=" + azurite.getConnectionString(),
+                "--berth.storage.azure.container=nobody-made-this", "--berth.storage.azure.create-container=false",
+                "--berth.uploads.purge.enabled=false")) {
+            HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(
+                    missing.managementUri("/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(503);
+            assertThat(new com.azure.storage.blob.BlobContainerClientBuilder()
+                    .connectionString(azurite.getConnectionString()).containerName("nobody-made-this").buildClient()
+                    .exists()).as("the container Berth was told not to create").isFalse();
+        }
+    }
+
+    private static String[] with(String[] common, String... more) {
+        String[] all = Arrays.copyOf(common, common.length + more.length);
+        System.arraycopy(more, 0, all, common.length, more.length);
+        return all;
+    }
+
+    @Test
     void blobReadsAreRedirectedToASignedUrlOfTheStoreAndHeadStaysWithBerth() throws Exception {
         byte[] blob = new byte[300_000];
         new Random(3).nextBytes(blob);

@@ -87,6 +87,140 @@ class UploadLifecycleTest {
     }
 
     @Test
+    void anUploadKeptBusyStillExpiresAtItsMaximumAge() throws Exception {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.max-age=3s",
+                "--berth.uploads.idle-timeout=1h", "--berth.uploads.purge.enabled=false")) {
+            String location = startUpload(berth, "life/age");
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            HttpResponse<String> patched;
+            do {
+                Thread.sleep(500);
+                patched = send(berth, "PATCH", location, new byte[100]);
+                assertThat(System.nanoTime()).as("expired within 10 s").isLessThan(deadline);
+            } while (patched.statusCode() == 202);
+            assertThat(patched.statusCode()).isEqualTo(404);
+            assertThat(patched.body()).contains("BLOB_UPLOAD_UNKNOWN").contains("older than");
+            assertThat(scrape(berth).value("berth_uploads_expired_total", "reason=\"max-age\"")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDryRunCountsStaleUploadsAndDeletesNothing() throws Exception {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=2s",
+                "--berth.uploads.purge.enabled=false", "--berth.uploads.purge.dry-run=true")) {
+            String stale = startUpload(berth, "life/dry");
+            send(berth, "PATCH", stale, new byte[512]);
+            Thread.sleep(2500);
+
+            JsonNode report = purge(berth);
+            assertThat(report.path("ran").asBoolean()).isTrue();
+            assertThat(report.path("dryRun").asBoolean()).isTrue();
+            assertThat(report.path("deleted").asInt()).isEqualTo(1);
+            assertThat(report.path("bytesReclaimed").asLong()).isEqualTo(512);
+            assertThat(uploadsOf("life/dry")).containsExactly(uploadId(stale));
+        }
+    }
+
+    @Test
+    void aPurgeWhileAnotherReplicaHoldsTheLeaseIsSkippedAndRunsOnceTheLeaseLapses() throws Exception {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+            String stale = startUpload(berth, "life/lease");
+            send(berth, "PATCH", stale, new byte[256]);
+            Thread.sleep(2500);
+            // Another replica's lease, as it writes it, valid for an hour.
+            Path lease = store.resolve("berth/purge.lock");
+            Files.createDirectories(lease.getParent());
+            Files.writeString(lease, "{\"owner\":\"another-replica\",\"expiresAt\":\""
+                    + java.time.Instant.now().plusSeconds(3600) + "\"}");
+
+            JsonNode skipped = purge(berth);
+            assertThat(skipped.path("ran").asBoolean()).isFalse();
+            assertThat(uploadsOf("life/lease")).containsExactly(uploadId(stale));
+            assertThat(scrape(berth).value("berth_purge_runs_total", "outcome=\"skipped\"")).isEqualTo(1);
+
+            // The other replica died: its lease ran out, and the next purge takes over.
+            Files.writeString(lease, "{\"owner\":\"another-replica\",\"expiresAt\":\""
+                    + java.time.Instant.now().minusSeconds(1) + "\"}");
+            JsonNode ran = purge(berth);
+            assertThat(ran.path("ran").asBoolean()).isTrue();
+            assertThat(ran.path("deleted").asInt()).isEqualTo(1);
+            assertThat(uploadsOf("life/lease")).isEmpty();
+        }
+    }
+
+    @Test
+    void thePurgeRunsByItselfEveryInterval() throws Exception {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=1s",
+                "--berth.uploads.purge.enabled=true", "--berth.uploads.purge.interval=1s")) {
+            String stale = startUpload(berth, "life/interval");
+            send(berth, "PATCH", stale, new byte[128]);
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+            while (!uploadsOf("life/interval").isEmpty()) {
+                assertThat(System.nanoTime()).as("purged within 15 s, with no request").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            assertThat(scrape(berth).value("berth_purge_uploads_deleted_total")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStopLetsAChunkInFlightFinish() throws Exception {
+        byte[] blob = randomBytes(64 * 1024);
+        String location;
+        HttpResponse<String> patched;
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+            location = startUpload(berth, "life/stop");
+            java.util.concurrent.CountDownLatch sending = new java.util.concurrent.CountDownLatch(1);
+            // A body that trickles in over about two seconds, so the stop comes while it arrives.
+            java.io.InputStream slow = new java.io.InputStream() {
+                private int at;
+
+                @Override
+                public int read() {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) {
+                    if (at == blob.length) {
+                        return -1;
+                    }
+                    sending.countDown();
+                    try {
+                        Thread.sleep(125);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    int n = Math.min(Math.min(length, 4096), blob.length - at);
+                    System.arraycopy(blob, at, buffer, offset, n);
+                    at += n;
+                    return n;
+                }
+            };
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://" + berth.hostAndPort() + location))
+                            .header("Content-Type", "application/octet-stream")
+                            .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
+                                    HttpRequest.BodyPublishers.ofInputStream(() -> slow), blob.length)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(sending.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(300);
+            berth.close(); // returns once requests in flight are done
+            patched = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(202);
+        assertThat(patched.headers().firstValue("Range")).hasValue("0-" + (blob.length - 1));
+        // Another replica (here: the next start) commits what the stopped one took in, whole.
+        try (BerthServer next = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+            assertThat(send(next, "PUT", location + "?digest=" + sha256(blob), new byte[0]).statusCode()).isEqualTo(201);
+            HttpResponse<byte[]> pulled = http.send(HttpRequest.newBuilder(
+                    next.uri("/v2/life/stop/blobs/" + sha256(blob))).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(pulled.body()).isEqualTo(blob);
+        }
+    }
+
+    @Test
     void twoPurgersRunningAtOnceDeleteEachStaleUploadExactlyOnce() throws Exception {
         try (BerthServer first = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS);
                 BerthServer second = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
@@ -128,6 +262,7 @@ class UploadLifecycleTest {
         Path root = store.resolve("root");
         try (BerthServer berth = BerthServer.startOnFilesystem(root, SHORT_TIMEOUTS)) {
             assertThat(readiness(berth).statusCode()).isEqualTo(200);
+            String location = startUpload(berth, "life/down");
 
             Path moved = store.resolve("moved");
             Files.move(root, moved);
@@ -138,6 +273,12 @@ class UploadLifecycleTest {
             assertThat(berth.managementUri("/actuator/health/liveness")).satisfies(uri ->
                     assertThat(http.send(HttpRequest.newBuilder(uri).build(),
                             HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200));
+            // A request that needs the store meanwhile is told to come back, in the protocol's words.
+            HttpResponse<String> refused = send(berth, "PATCH", location, new byte[100]);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(refused.body()).startsWith("{\"errors\":[{\"code\":\"UNAVAILABLE\"")
+                    .doesNotContain(root.toString());
 
             Files.delete(root);
             Files.move(moved, root);
