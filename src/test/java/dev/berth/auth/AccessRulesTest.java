@@ -40,6 +40,24 @@ class AccessRulesTest {
     }
 
     @Test
+    void tokenModeNamesEverySettingItMisses() {
+        AuthProperties.Token complete = new AuthProperties.Token("https://auth.example.com/token", "registry",
+                "issuer", List.of(), "https://auth.example.com/jwks", Duration.ofSeconds(60));
+        assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(null, complete.service(),
+                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew())))
+                .hasMessageContaining("berth.auth.token.realm");
+        assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), " ",
+                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew())))
+                .hasMessageContaining("berth.auth.token.service");
+        assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), complete.service(),
+                "", List.of(), complete.jwks(), complete.clockSkew())))
+                .hasMessageContaining("berth.auth.token.issuer");
+        assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), complete.service(),
+                complete.issuer(), List.of(), null, complete.clockSkew())))
+                .hasMessageContaining("berth.auth.token.certificates or berth.auth.token.jwks");
+    }
+
+    @Test
     void namePatterns() {
         assertThat(AccessControlFilter.globToRegex("public/**").matcher("public/a/b").matches()).isTrue();
         assertThat(AccessControlFilter.globToRegex("public/**").matcher("publicity/a").matches()).isFalse();

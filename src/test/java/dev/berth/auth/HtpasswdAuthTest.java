@@ -139,6 +139,27 @@ class HtpasswdAuthTest {
     }
 
     @Test
+    void aGoodLoginForgivesTheFailuresBeforeIt() throws Exception {
+        Path file = work.resolve("htpasswd-forgiving");
+        Files.writeString(file, "gina:" + new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2Y, 4)
+                .encode("gina-pw") + "\n");
+        try (BerthServer strict = BerthServer.startOnFilesystem(work.resolve("store-forgiving"),
+                "--berth.auth.mode=htpasswd", "--berth.auth.htpasswd.path=" + file,
+                "--berth.auth.login-throttle.max-failures=3")) {
+            for (int round = 0; round < 3; round++) {
+                assertError(get(strict.uri("/v2/"), basic("gina", "typo-1")), 401, "UNAUTHORIZED");
+                assertError(get(strict.uri("/v2/"), basic("gina", "typo-2")), 401, "UNAUTHORIZED");
+                assertThat(get(strict.uri("/v2/"), basic("gina", "gina-pw")).statusCode()).as("round %d", round)
+                        .isEqualTo(200);
+            }
+            for (int i = 0; i < 3; i++) {
+                assertError(get(strict.uri("/v2/"), basic("gina", "typo-" + i)), 401, "UNAUTHORIZED");
+            }
+            assertError(get(strict.uri("/v2/"), basic("gina", "gina-pw")), 429, "TOOMANYREQUESTS");
+        }
+    }
+
+    @Test
     void anUnknownUserCostsAsMuchTimeAsAWrongPassword() {
         // Warm both paths, then compare medians: an unknown user must not be answered markedly faster.
         get(berth.uri("/v2/"), basic("nobody-" + Commands.randomSuffix(), "x"));
