@@ -31,6 +31,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,6 +115,7 @@ class AccessControlMatrixTest {
     }
 
     @Test
+    @Tag("azurite")
     void threeReplicasOnOneAzureStoreRefuseEveryRouteWhicheverReplicaIsAsked() throws Exception {
         List<BerthServer> replicas = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

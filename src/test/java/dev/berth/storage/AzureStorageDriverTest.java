@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.testcontainers.azure.AzuriteContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -34,6 +35,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
  * (1 MiB) so that pieces and writes of several blocks are exercised cheaply.
  */
 @Testcontainers
+@Tag("azurite")
 class AzureStorageDriverTest extends StorageDriverContract {
 
     static final String AZURITE_IMAGE = Azurite.IMAGE;
