@@ -91,14 +91,18 @@ class HtpasswdAuthTest {
             assertThat(get(changing.uri("/v2/"), basic("erin", "erin-pw")).statusCode()).isEqualTo(200);
             assertError(get(changing.uri("/v2/"), basic("frank", "frank-pw")), 401, "UNAUTHORIZED");
 
-            // frank is added and erin removed, without a restart.
-            Files.writeString(file, "frank:" + bcrypt.encode("frank-pw") + "\n");
+            // frank and hal are added (entries of the $2a$ and $2b$ bcrypt forms too) and erin removed, without
+            // a restart.
+            Files.writeString(file, "frank:" + new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2A, 4)
+                    .encode("frank-pw") + "\nhal:" + new BCryptPasswordEncoder(BCryptPasswordEncoder.BCryptVersion.$2B, 4)
+                    .encode("hal-pw") + "\n");
             Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (get(changing.uri("/v2/"), basic("frank", "frank-pw")).statusCode() != 200) {
                 assertThat(System.nanoTime()).as("frank let in after the file changed").isLessThan(deadline);
                 Thread.sleep(100);
             }
+            assertThat(get(changing.uri("/v2/"), basic("hal", "hal-pw")).statusCode()).isEqualTo(200);
             assertError(get(changing.uri("/v2/"), basic("erin", "erin-pw")), 401, "UNAUTHORIZED");
         }
     }
