@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.Azurite;
 import dev.berth.support.BerthServer;
+import dev.berth.support.Sha256;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +87,7 @@ class AzureOperationsTest {
         try (BerthServer a = BerthServer.start(with(common, "--berth.storage.azure.prefix=tenant-a"));
                 BerthServer b = BerthServer.start(with(common, "--berth.storage.azure.prefix=tenant-b"))) {
             byte[] blob = "only tenant a has this".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+            String digest = Sha256.digest(blob);
             HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(a.uri("/v2/team/app/blobs/uploads/?digest="
                     + digest)).POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -129,7 +128,7 @@ class AzureOperationsTest {
     void blobReadsAreRedirectedToASignedUrlOfTheStoreAndHeadStaysWithBerth() throws Exception {
         byte[] blob = new byte[300_000];
         new Random(3).nextBytes(blob);
-        String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+        String digest = Sha256.digest(blob);
         HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(
                 berth.uri("/v2/redirect/app/blobs/uploads/?digest=" + digest))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.ofString());
@@ -168,7 +167,7 @@ class AzureOperationsTest {
         try (BerthServer local = BerthServer.startOnFilesystem(store, "--berth.storage.redirect.enabled=true",
                 "--berth.uploads.purge.enabled=false")) {
             byte[] blob = "served by Berth".getBytes();
-            String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+            String digest = Sha256.digest(blob);
             http.send(HttpRequest.newBuilder(local.uri("/v2/local/app/blobs/uploads/?digest=" + digest))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.discarding());
             HttpResponse<byte[]> read = http.send(HttpRequest.newBuilder(local.uri("/v2/local/app/blobs/" + digest))

@@ -3,6 +3,7 @@ package dev.berth.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.BerthServer;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,9 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -57,8 +56,7 @@ class UploadLifecycleTest {
     @Test
     void thePurgeDeletesStaleUploadsAndSparesLiveUploadsAndBlobs() throws Exception {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            String stale = startUpload(berth, "life/purge");
-            send(berth, "PATCH", stale, new byte[4096]);
+            String stale = uploadHolding(berth, "life/purge", 4096);
             byte[] blob = randomBytes(10_000);
             String digest = pushBlob(berth, "life/purge", blob);
             Thread.sleep(2500);
@@ -108,8 +106,7 @@ class UploadLifecycleTest {
     void aDryRunCountsStaleUploadsAndDeletesNothing() throws Exception {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=2s",
                 "--berth.uploads.purge.enabled=false", "--berth.uploads.purge.dry-run=true")) {
-            String stale = startUpload(berth, "life/dry");
-            send(berth, "PATCH", stale, new byte[512]);
+            String stale = uploadHolding(berth, "life/dry", 512);
             Thread.sleep(2500);
 
             JsonNode report = purge(berth);
@@ -124,8 +121,7 @@ class UploadLifecycleTest {
     @Test
     void aPurgeWhileAnotherReplicaHoldsTheLeaseIsSkippedAndRunsOnceTheLeaseLapses() throws Exception {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            String stale = startUpload(berth, "life/lease");
-            send(berth, "PATCH", stale, new byte[256]);
+            String stale = uploadHolding(berth, "life/lease", 256);
             Thread.sleep(2500);
             // Another replica's lease, as it writes it, valid for an hour.
             Path lease = store.resolve("berth/purge.lock");
@@ -152,8 +148,7 @@ class UploadLifecycleTest {
     void thePurgeRunsByItselfEveryInterval() throws Exception {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=1s",
                 "--berth.uploads.purge.enabled=true", "--berth.uploads.purge.interval=1s")) {
-            String stale = startUpload(berth, "life/interval");
-            send(berth, "PATCH", stale, new byte[128]);
+            String stale = uploadHolding(berth, "life/interval", 128);
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
             while (!uploadsOf("life/interval").isEmpty()) {
                 assertThat(System.nanoTime()).as("purged within 15 s, with no request").isLessThan(deadline);
@@ -213,9 +208,10 @@ class UploadLifecycleTest {
         assertThat(patched.headers().firstValue("Range")).hasValue("0-" + (blob.length - 1));
         // Another replica (here: the next start) commits what the stopped one took in, whole.
         try (BerthServer next = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            assertThat(send(next, "PUT", location + "?digest=" + sha256(blob), new byte[0]).statusCode()).isEqualTo(201);
-            HttpResponse<byte[]> pulled = http.send(HttpRequest.newBuilder(
-                    next.uri("/v2/life/stop/blobs/" + sha256(blob))).build(), HttpResponse.BodyHandlers.ofByteArray());
+            String digest = Sha256.digest(blob);
+            assertThat(send(next, "PUT", location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
+            HttpResponse<byte[]> pulled = http.send(HttpRequest.newBuilder(next.uri("/v2/life/stop/blobs/" + digest))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(pulled.body()).isEqualTo(blob);
         }
     }
@@ -295,15 +291,15 @@ class UploadLifecycleTest {
             String location = startUpload(berth, "life/scripted");
             send(berth, "PATCH", location, java.util.Arrays.copyOfRange(chunked, 0, 1000));
             send(berth, "PATCH", location, java.util.Arrays.copyOfRange(chunked, 1000, 3000));
-            assertThat(send(berth, "PUT", location + "?digest=" + sha256(chunked), new byte[0]).statusCode())
+            assertThat(send(berth, "PUT", location + "?digest=" + Sha256.digest(chunked), new byte[0]).statusCode())
                     .isEqualTo(201);
             byte[] whole = randomBytes(500);
-            assertThat(send(berth, "POST", "/v2/life/scripted/blobs/uploads/?digest=" + sha256(whole), whole)
+            assertThat(send(berth, "POST", "/v2/life/scripted/blobs/uploads/?digest=" + Sha256.digest(whole), whole)
                     .statusCode()).isEqualTo(201);
             String cancelled = startUpload(berth, "life/scripted");
             assertThat(send(berth, "DELETE", cancelled, null).statusCode()).isEqualTo(204);
             String wrong = startUpload(berth, "life/scripted");
-            assertThat(send(berth, "PUT", wrong + "?digest=" + sha256(new byte[1]), new byte[7]).statusCode())
+            assertThat(send(berth, "PUT", wrong + "?digest=" + Sha256.digest(new byte[1]), new byte[7]).statusCode())
                     .isEqualTo(400);
 
             Scrape metrics = scrape(berth);
@@ -329,8 +325,15 @@ class UploadLifecycleTest {
         return started.headers().firstValue("Location").orElseThrow();
     }
 
+    /** An upload of {@code repository} that has received {@code size} bytes; its location. */
+    private String uploadHolding(BerthServer berth, String repository, int size) throws Exception {
+        String location = startUpload(berth, repository);
+        assertThat(send(berth, "PATCH", location, new byte[size]).statusCode()).isEqualTo(202);
+        return location;
+    }
+
     private String pushBlob(BerthServer berth, String repository, byte[] blob) throws Exception {
-        String digest = sha256(blob);
+        String digest = Sha256.digest(blob);
         assertThat(send(berth, "POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest, blob).statusCode())
                 .isEqualTo(201);
         return digest;
@@ -374,9 +377,5 @@ class UploadLifecycleTest {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
         return bytes;
-    }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 }

@@ -193,6 +193,12 @@ class HelmChartTest {
         assertThat(undescribed).as("values.yaml keys missing from values.schema.json").isEmpty();
     }
 
+    /** An object any key may go in: a schema for extra keys, or no list of properties and none forbidden. */
+    private static boolean freeForm(tools.jackson.databind.JsonNode node) {
+        tools.jackson.databind.JsonNode extra = node.path("additionalProperties");
+        return extra.isObject() || (!node.has("properties") && extra.asBoolean(true));
+    }
+
     /** Keys of {@code values} the schema node neither lists nor leaves open (a free-form object). */
     @SuppressWarnings("unchecked")
     private static void undescribedKeys(String path, Map<String, Object> values, tools.jackson.databind.JsonNode node,
@@ -201,11 +207,7 @@ class HelmChartTest {
             String key = path.isEmpty() ? entry.getKey() : path + "." + entry.getKey();
             tools.jackson.databind.JsonNode property = node.path("properties").path(entry.getKey());
             if (property.isMissingNode()) {
-                if (!node.path("additionalProperties").isObject() && node.path("additionalProperties").asBoolean(true)
-                        && !node.has("properties")) {
-                    continue; // a free-form object such as resources or config
-                }
-                if (!node.path("additionalProperties").isObject()) {
+                if (!freeForm(node)) {
                     undescribed.add(key);
                 }
                 continue;
