@@ -60,6 +60,7 @@ class UploadEndpoint {
         response.setStatus(HttpServletResponse.SC_ACCEPTED);
     }
 
+    /** One chunk of the upload ({@link UploadService#append}); the answer tells where the upload now stands. */
     void patch(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         ChunkRange range = parseContentRange(request.getHeader("Content-Range"));
         UploadStatus status = uploads.append(route.name(), route.reference(), request.getInputStream(), range,
