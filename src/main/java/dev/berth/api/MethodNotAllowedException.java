@@ -2,18 +2,13 @@ package dev.berth.api;
 
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
+import java.util.Map;
 
-/** The route exists but not with this HTTP method; the answer lists the methods it takes. */
+/** The route exists but not with this HTTP method; the answer lists the methods it takes ({@code Allow}). */
 class MethodNotAllowedException extends RegistryException {
 
-    private final String[] allowed;
-
     MethodNotAllowedException(String method, String... allowed) {
-        super(ErrorCode.UNSUPPORTED, method + " is not supported here; use " + String.join(", ", allowed));
-        this.allowed = allowed;
-    }
-
-    String allowHeader() {
-        return String.join(", ", allowed);
+        super(ErrorCode.UNSUPPORTED, method + " is not supported here; use " + String.join(", ", allowed), null,
+                Map.of("Allow", String.join(", ", allowed)), null);
     }
 }

@@ -1,16 +1,15 @@
 package dev.berth.api;
 
-import dev.berth.memory.BudgetExhaustedException;
 import dev.berth.registry.ErrorCode;
+import dev.berth.registry.FailureTranslator;
 import dev.berth.registry.RegistryException;
-import dev.berth.registry.upload.UploadOutOfOrderException;
-import dev.berth.storage.ObjectNotFoundException;
-import dev.berth.storage.StorageException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -37,50 +36,36 @@ public class OciErrorHandler {
         this.json = json;
     }
 
-    /** Answers any failure: of a {@code /v2} request (from {@link RegistryServlet}) and of Spring MVC's own. */
+    /**
+     * Answers any failure: of a {@code /v2} request (from {@link RegistryServlet}) and of Spring MVC's own. The
+     * registry's errors, and the failures below it as the registry reports them ({@link FailureTranslator}),
+     * carry their whole answer; Spring's own refusals keep their status; anything else is a bug: 500, logged.
+     */
     @ExceptionHandler(Exception.class)
     public void handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (e instanceof RegistryException registry) {
-            registryError(registry, request, response);
-        } else if (e instanceof ObjectNotFoundException gone) {
-            vanished(gone, request, response);
-        } else if (e instanceof StorageException store) {
-            storageError(store, request, response);
-        } else if (e instanceof BudgetExhaustedException busy) {
-            log.warn("{} {} waited for memory in vain: {}", request.getMethod(), request.getRequestURI(), busy.getMessage());
-            response.setHeader("Retry-After", "1");
-            write(response, ErrorCode.TOOMANYREQUESTS, "the registry is busy; retry shortly", null, request);
+        Optional<RegistryException> error = FailureTranslator.translate(e);
+        if (error.isPresent()) {
+            answer(error.get(), request, response);
+        } else if (e instanceof ErrorResponse refusal) {
+            // Spring's own refusals (no such resource outside /v2, an unreadable request) keep their status.
+            respondWithStatus(refusal.getStatusCode().value(), request, response);
         } else {
             unexpected(e, request, response);
         }
     }
 
-    private void registryError(RegistryException e, HttpServletRequest request, HttpServletResponse response)
+    /** The error's status (408 instead if the body came too slowly), headers and body. */
+    private void answer(RegistryException e, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        if (e instanceof UploadOutOfOrderException outOfOrder) {
-            UploadEndpoint.writeUploadHeaders(response, outOfOrder.status());
-        } else if (e instanceof RangeNotSatisfiableException range) {
-            response.setHeader("Content-Range", "bytes */" + range.size());
-        } else if (e instanceof MethodNotAllowedException notAllowed) {
-            response.setHeader("Allow", notAllowed.allowHeader());
+        log.atLevel(e.isRegistryFault() ? Level.WARN : Level.DEBUG)
+                .log("{} {}{}", request.getMethod(), request.getRequestURI(), e.logText());
+        if (response.isCommitted()) {
+            return;
         }
-        log.debug("{} {} -> {} {}", request.getMethod(), request.getRequestURI(), e.code(), e.getMessage());
-        write(response, e.code(), e.getMessage(), e.detail(), request);
-    }
-
-    /** Data deleted between a request's check and its read (a concurrent delete or purge): gone, not broken. */
-    private void vanished(ObjectNotFoundException e, HttpServletRequest request, HttpServletResponse response)
-            throws IOException {
-        log.debug("{} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-        write(response, ErrorCode.BLOB_UNKNOWN, "the requested data was deleted while the request was served", null,
-                request);
-    }
-
-    private void storageError(StorageException e, HttpServletRequest request, HttpServletResponse response)
-            throws IOException {
-        log.warn("{} {} failed in the store: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-        response.setHeader("Retry-After", "1");
-        write(response, ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.message(), null, request);
+        e.headers().forEach(response::setHeader);
+        response.setStatus(request.getAttribute(BODY_TOO_SLOW) != null ? HttpServletResponse.SC_REQUEST_TIMEOUT
+                : e.code().status());
+        writeBody(response, e.code().code(), e.getMessage(), e.detail(), request);
     }
 
     /** Answers a failure that has only an HTTP status with the spec's body and the code that status implies. */
@@ -105,11 +90,6 @@ public class OciErrorHandler {
     }
 
     private void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (e instanceof ErrorResponse refusal) {
-            // Spring's own refusals (no such resource outside /v2, an unreadable request) keep their status.
-            respondWithStatus(refusal.getStatusCode().value(), request, response);
-            return;
-        }
         if (response.isCommitted()) {
             // Mid-stream (a client that went away while reading): there is nobody left to answer.
             log.debug("{} {} ended early: {}", request.getMethod(), request.getRequestURI(), e.toString());
@@ -118,16 +98,6 @@ public class OciErrorHandler {
         log.error("{} {} failed unexpectedly", request.getMethod(), request.getRequestURI(), e);
         response.setStatus(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
         writeBody(response, "UNKNOWN", "internal error; the registry's log has the details", null, request);
-    }
-
-    private void write(HttpServletResponse response, ErrorCode code, String message, Object detail,
-            HttpServletRequest request) throws IOException {
-        if (response.isCommitted()) {
-            return;
-        }
-        response.setStatus(request.getAttribute(BODY_TOO_SLOW) != null ? HttpServletResponse.SC_REQUEST_TIMEOUT
-                : code.status());
-        writeBody(response, code.code(), message, detail, request);
     }
 
     private void writeBody(HttpServletResponse response, String code, String message, Object detail,

@@ -60,6 +60,7 @@ class UploadEndpoint {
         response.setStatus(HttpServletResponse.SC_ACCEPTED);
     }
 
+    /** One chunk of the upload ({@link UploadService#append}); the answer tells where the upload now stands. */
     void patch(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         ChunkRange range = parseContentRange(request.getHeader("Content-Range"));
         UploadStatus status = uploads.append(route.name(), route.reference(), request.getInputStream(), range,
@@ -101,17 +102,9 @@ class UploadEndpoint {
         return request.getHeader("Transfer-Encoding") != null ? -1 : 0;
     }
 
-    /**
-     * Location, Range and upload id: what a client needs to continue an upload; for one whose commit has
-     * begun, {@code Berth-Upload-Committing} names the digest a repeated {@code PUT ?digest=} finishes it with.
-     */
-    static void writeUploadHeaders(HttpServletResponse response, UploadStatus status) {
-        response.setHeader("Location", "/v2/" + status.repository() + "/blobs/uploads/" + status.id());
-        response.setHeader("Range", "0-" + Math.max(0, status.size() - 1));
-        response.setHeader("Docker-Upload-UUID", status.id());
-        if (status.committingAs() != null) {
-            response.setHeader("Berth-Upload-Committing", status.committingAs().toString());
-        }
+    /** The headers that tell a client where its upload stands ({@link UploadStatus#headers()}), and no body. */
+    private static void writeUploadHeaders(HttpServletResponse response, UploadStatus status) {
+        status.headers().forEach(response::setHeader);
         response.setContentLength(0);
     }
 

@@ -16,10 +16,11 @@ import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
- * The second half of a commit, once its digest is verified and recorded in the upload's state: the pieces
- * joined into the blob's place (unless the blob is there already), the blob linked into the repository, the
- * upload closed. Every step may be repeated, by the same request or by another replica after this one died
- * at any point: what is done already is found done, so a commit always finishes wherever it broke off.
+ * The second half of a commit, once {@link UploadCompletion} has verified its digest and recorded it in the
+ * upload's state: the pieces joined into the blob's place (unless the blob is there already), the blob linked
+ * into the repository, the upload closed. Every step may be repeated, by the same request or by another
+ * replica after this one died at any point: what is done already is found done, so a commit always finishes
+ * wherever it broke off.
  */
 @Component
 class UploadCommit {

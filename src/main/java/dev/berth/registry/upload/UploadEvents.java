@@ -1,7 +1,9 @@
 package dev.berth.registry.upload;
 
 import dev.berth.registry.ErrorCode;
+import dev.berth.registry.RegistryException;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * What happens to uploads, for whoever observes them (metrics). Called after the fact; an observer must not
@@ -38,5 +40,18 @@ public interface UploadEvents {
     }
 
     default void purgeFinished(PurgeReport report) {
+    }
+
+    /** Runs one upload request, telling that it is in flight and, if refused, its error code. */
+    default <T> T observe(Supplier<T> request) {
+        requestStarted();
+        try {
+            return request.get();
+        } catch (RegistryException e) {
+            failed(e.code());
+            throw e;
+        } finally {
+            requestFinished();
+        }
     }
 }

@@ -1,9 +1,11 @@
 package dev.berth.registry.upload;
 
+import dev.berth.registry.Digest;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.registry.upload.digest.ResumableSha256;
 import dev.berth.registry.upload.digest.Sha256State;
 import dev.berth.storage.StorageDriver;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +91,12 @@ class UploadStates {
                 return UploadState.opened(Instant.EPOCH, "").asCancelled(Instant.EPOCH);
             }
         });
+    }
+
+    /** The digest a begun commit is for (for a state of an earlier build, which did not record it: its hash). */
+    static Digest committingAs(UploadState state) {
+        return state.digest() != null ? Digest.parse(state.digest())
+                : Digest.sha256(ResumableSha256.resume(decode(state.sha256State())).hexDigest());
     }
 
     static String encode(Sha256State state) {

@@ -89,8 +89,7 @@ class UploadRulesTest {
         commits = new UploadCommit(store, blobs, states, Optional.of(clock));
         properties = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 1000);
-        uploads = new UploadService(store, blobs, states, commits, writers, buffers, properties, Optional.empty(),
-                Optional.of(clock));
+        uploads = UploadServices.uploadService(store, blobs, states, commits, writers, buffers, properties, clock);
         purge = new UploadPurge(store, states, commits, properties, JSON, Optional.empty(), Optional.of(clock));
     }
 
@@ -186,8 +185,7 @@ class UploadRulesTest {
     void uploadsWithDataAreBoundedPerRepositoryButSessionsWithoutAreNot() {
         UploadProperties tight = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 2);
-        uploads = new UploadService(store, blobs, states, commits, writers, buffers, tight, Optional.empty(),
-                Optional.of(clock));
+        uploads = UploadServices.uploadService(store, blobs, states, commits, writers, buffers, tight, clock);
         String first = uploads.start(REPO).id();
         String second = uploads.start(REPO).id();
         String third = uploads.start(REPO).id();
