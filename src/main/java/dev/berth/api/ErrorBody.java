@@ -4,13 +4,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /** The spec's error body: {@code {"errors":[{"code","message","detail"}]}}. */
-record ErrorBody(List<Entry> errors) {
+public record ErrorBody(List<Entry> errors) {
 
-    static ErrorBody of(String code, String message, Object detail) {
+    /** Request attribute: the code of the error body written for the request, for the access log. */
+    public static final String CODE_ATTRIBUTE = ErrorBody.class.getName() + ".code";
+
+    public static ErrorBody of(String code, String message, Object detail) {
         return new ErrorBody(List.of(new Entry(code, message, detail)));
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(String code, String message, Object detail) {
+    public record Entry(String code, String message, Object detail) {
     }
 }

@@ -103,6 +103,7 @@ public class OciErrorHandler {
     private void writeBody(HttpServletResponse response, String code, String message, Object detail,
             HttpServletRequest request) throws IOException {
         byte[] body = json.writeValueAsBytes(ErrorBody.of(code, message, detail));
+        request.setAttribute(ErrorBody.CODE_ATTRIBUTE, code);
         response.setContentType("application/json");
         response.setContentLength(body.length);
         if (!"HEAD".equals(request.getMethod())) {

@@ -31,6 +31,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public class AccessControlFilter extends OncePerRequestFilter {
 
+    /** Request attribute: the user or token subject the request's credentials proved, for the access log. */
+    public static final String USER_ATTRIBUTE = AccessControlFilter.class.getName() + ".user";
+
     private static final Logger log = LoggerFactory.getLogger(AccessControlFilter.class);
 
     private final Authenticator authenticator;
@@ -86,6 +89,7 @@ public class AccessControlFilter extends OncePerRequestFilter {
             throttle.succeeded(client, claimed);
         }
         Identity identity = result.identity();
+        request.setAttribute(USER_ATTRIBUTE, identity.subject());
         for (Access access : required) {
             if (!identity.allows(access) && !anonymous(access)) {
                 log.debug("{} {} -> 401 ({} lacks {}:{}:{})", method, request.getRequestURI(), identity.subject(),

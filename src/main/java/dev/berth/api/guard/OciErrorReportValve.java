@@ -1,5 +1,6 @@
 package dev.berth.api.guard;
 
+import dev.berth.api.ErrorBody;
 import java.io.IOException;
 import java.io.Writer;
 import org.apache.catalina.connector.Request;
@@ -29,6 +30,7 @@ public final class OciErrorReportValve extends ErrorReportValve {
         String message = status == 404 ? "no such resource"
                 : status < 500 ? "the request is malformed and was refused (HTTP " + status + ")"
                 : "the request could not be served (HTTP " + status + ")";
+        request.setAttribute(ErrorBody.CODE_ATTRIBUTE, code);
         try {
             response.setContentType("application/json");
             response.setCharacterEncoding("UTF-8");
