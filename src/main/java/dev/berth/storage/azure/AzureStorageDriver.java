@@ -38,6 +38,7 @@ import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
+import dev.berth.storage.StorePath;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import java.io.IOException;
@@ -268,6 +269,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
     @Override
     public void composePieces(String path, List<String> handles, String target) {
         BlockBlobClient source = blob(path).getBlockBlobClient();
+        StorePath.check(target); // before anything is committed
         List<String> ids = new ArrayList<>();
         for (String handle : handles) {
             String[] parts = handle.split("\\.");
@@ -607,17 +609,9 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
         return container.getBlobClient(key(path));
     }
 
-    /** The blob name of a store path, refusing paths the filesystem store refuses too. */
+    /** The blob name of a store path, once {@link StorePath} has accepted it. */
     String key(String path) {
-        if (path == null || path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
-            throw new IllegalArgumentException("invalid store path: " + path);
-        }
-        for (String segment : path.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("invalid store path: " + path);
-            }
-        }
-        return prefix + path;
+        return prefix + StorePath.check(path);
     }
 
     private static String normalisePrefix(String prefix) {
