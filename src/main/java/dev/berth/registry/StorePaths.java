@@ -2,7 +2,38 @@ package dev.berth.registry;
 
 /**
  * Where each piece of registry data lives in the store: CNCF Distribution's layout, so that Berth and
- * {@code registry:2} (and Distribution's garbage collector) can work on the same store.
+ * {@code registry:2} (and Distribution's garbage collector) can work on the same store. Marked {@code (+)}:
+ * what Berth adds, which Distribution neither writes nor reads.
+ * <pre>{@code
+ * docker/registry/v2/
+ *   blobs/<algorithm>/<first two hex digits>/<hex>/data       a blob's bytes, once per digest
+ *   repositories/<name>/
+ *     _layers/<algorithm>/<hex>/link                           the repository may read the blob
+ *     _manifests/
+ *       revisions/<algorithm>/<hex>/link                       a manifest of the repository
+ *       tags/<tag>/
+ *         current/link                                         the tag's manifest
+ *         index/<algorithm>/<hex>/link                         every manifest the tag has named
+ *       referrers/<algorithm>/<subject hex>/              (+)  manifests whose subject is this one:
+ *         <algorithm>/<referrer hex>/descriptor.json      (+)    the descriptor the referrers API lists
+ *         <algorithm>/<referrer hex>/link                 (+)    the same, from earlier Berth builds
+ *     _uploads/<id>/
+ *       startedat                                              when the upload began
+ *       data                                                   its bytes, as pieces until the commit
+ *                                                              (filesystem: appended, beside data.lock;
+ *                                                              Azure: uncommitted blocks of the blob)
+ *       state.json                                        (+)  its size, pieces and SHA-256 state so far,
+ *                                                              replaced only by conditional writes
+ *     _uploads_closed/<id>                                (+)  an upload committed or cancelled, so its id
+ *                                                              is never served again
+ * berth/                                                  (+)  Berth's own, outside the registry's layout:
+ *   purge.lock                                            (+)    the lease of the one replica purging uploads
+ *   health/<uuid>                                         (+)    a replica's readiness probe, written and
+ *                                                                deleted on every check
+ * }</pre>
+ * Distribution's {@code _uploads/<id>/hashstates/} is never written: the hash state lives in
+ * {@code state.json}, beside the pieces it covers. The filesystem store also keeps {@code .berth-tmp/} and
+ * {@code .berth-locks} beside {@code docker/}, outside any store path.
  */
 public final class StorePaths {
 

@@ -15,7 +15,8 @@ import java.util.Optional;
  * Bytes at slash-separated paths in a shared store: everything Berth keeps lives behind this interface.
  * Implementations know nothing of registries; every method streams and none holds an object whole in
  * memory except {@link #readVersioned}, which is meant for small records (links, upload state).
- * Failures of the store itself surface as {@link StorageException}.
+ * Failures of the store itself surface as {@link StorageException}; a path that breaks {@link StorePath}'s rule
+ * is refused with {@link IllegalArgumentException} by every method, before the store is touched.
  */
 public interface StorageDriver {
 
@@ -95,6 +96,7 @@ public interface StorageDriver {
      * can sign one (empty otherwise): lets a replica send readers to the store instead of relaying bytes.
      */
     default Optional<URI> readUrl(String path, Duration lifetime) {
+        StorePath.check(path);
         return Optional.empty();
     }
 
@@ -103,6 +105,7 @@ public interface StorageDriver {
      * the web server hand it to the kernel ({@code sendfile}) instead of copying it through the heap.
      */
     default Optional<Path> localFile(String path) {
+        StorePath.check(path);
         return Optional.empty();
     }
 

@@ -12,8 +12,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param azure settings of the Azure Blob Storage store
  */
 @ConfigurationProperties("berth.storage")
-public record StorageProperties(@DefaultValue("filesystem") String backend, @DefaultValue Filesystem filesystem,
+public record StorageProperties(@DefaultValue("filesystem") Backend backend, @DefaultValue Filesystem filesystem,
         @DefaultValue Azure azure) {
+
+    /**
+     * The stores Berth can keep its data in; bound case-insensitively, and any other value stops Berth at
+     * start-up with the valid ones listed.
+     */
+    public enum Backend {
+        /** Files under one folder, for a single node (or several processes on one host). */
+        FILESYSTEM,
+        /** An Azure Blob Storage container shared by any number of replicas. */
+        AZURE
+    }
 
     /**
      * @param root folder holding the store; the layout under it is CNCF Distribution's, so

@@ -9,8 +9,11 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -19,8 +22,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What every {@link StorageDriver} must do, as its javadoc says; each store's test extends this class.
@@ -404,6 +411,48 @@ public abstract class StorageDriverContract {
         assertThat(store.list(path("f"))).isEmpty();
         assertThat(store.list(base)).containsExactly("f.txt", "f2");
         store.delete(path("f"));
+    }
+
+    // --- invalid paths ----------------------------------------------------------------------------------
+
+    /** Paths every store refuses ({@link StorePath}'s rule), whichever method is given one. */
+    static Stream<String> invalidPaths() {
+        return Stream.of(null, "", "/", "/abs", "trailing/", "a/b/", "a//b", ".", "..", "./a", "a/.", "a/./b",
+                "a/../b", "../a", "a/..", "a\\b", "a\0b");
+    }
+
+    @ParameterizedTest(name = "[{index}] \"{0}\"")
+    @MethodSource("invalidPaths")
+    void everyMethodRefusesAnInvalidPath(String bad) {
+        StorageDriver store = driver();
+        String good = path("good");
+        Map<String, ThrowingCallable> calls = new LinkedHashMap<>();
+        calls.put("stat", () -> store.stat(bad));
+        calls.put("read", () -> store.read(bad, 0));
+        calls.put("write", () -> store.write(bad, new ByteArrayInputStream(bytes(3, 30))));
+        calls.put("readVersioned", () -> store.readVersioned(bad));
+        calls.put("writeIfVersion", () -> store.writeIfVersion(bad, bytes(3, 30), null));
+        calls.put("list", () -> store.list(bad));
+        calls.put("list a page", () -> store.list(bad, null, 10));
+        calls.put("list a page after a name", () -> store.list(bad, "a", 10));
+        calls.put("writePiece", () -> store.writePiece(bad, new ByteArrayInputStream(bytes(3, 30))));
+        calls.put("composePieces from", () -> store.composePieces(bad, List.of(), good));
+        calls.put("delete", () -> store.delete(bad));
+        calls.put("readUrl", () -> store.readUrl(bad, Duration.ofMinutes(1)));
+        calls.put("localFile", () -> store.localFile(bad));
+        calls.put("writeBytes", () -> store.writeBytes(bad, bytes(3, 30)));
+        calls.put("readBytes", () -> store.readBytes(bad));
+        calls.put("readAll", () -> store.readAll(bad));
+        calls.forEach((method, call) -> assertThatThrownBy(call).as(method)
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("invalid store path: " + bad));
+
+        // A composition into an invalid target is refused before it touches the pieces, which still compose.
+        Piece piece = store.writePiece(path("upload/data"), new ByteArrayInputStream(bytes(10, 31)));
+        assertThatThrownBy(() -> store.composePieces(path("upload/data"), List.of(piece.handle()), bad))
+                .as("composePieces into").isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("invalid store path: " + bad);
+        store.composePieces(path("upload/data"), List.of(piece.handle()), path("blob"));
+        assertThat(store.readAll(path("blob"))).isEqualTo(bytes(10, 31));
     }
 
     // --- helpers ----------------------------------------------------------------------------------------

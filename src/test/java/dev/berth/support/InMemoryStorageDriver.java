@@ -4,6 +4,7 @@ import dev.berth.storage.ObjectInfo;
 import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
+import dev.berth.storage.StorePath;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import java.io.ByteArrayInputStream;
@@ -157,15 +158,10 @@ public final class InMemoryStorageDriver implements StorageDriver {
         return version;
     }
 
-    /** Every call goes through here: counted, and its path checked as the real stores check theirs. */
+    /** Every call goes through here: counted, and its path checked by the rule the real stores follow too. */
     private void check(String path) {
         calls.incrementAndGet();
-        if (path == null || path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("//")
-                || path.contains("\\") || path.contains("\0") || path.equals(".") || path.equals("..")
-                || path.startsWith("./") || path.startsWith("../") || path.contains("/./") || path.contains("/../")
-                || path.endsWith("/.") || path.endsWith("/..")) {
-            throw new IllegalArgumentException("invalid store path: " + path);
-        }
+        StorePath.check(path);
     }
 
     private static byte[] readAll(InputStream content) {

@@ -5,6 +5,7 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageDriver;
 import java.io.InputStream;
 import java.net.URI;

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,16 +56,17 @@ public final class AzureStorageDrivers {
     }
 
     /** Threads that complete HTTP exchanges with the store: only non-blocking work runs here. */
-    private static final ExecutorService HTTP_THREADS = Executors.newCachedThreadPool(new ThreadFactory() {
-        private final AtomicInteger count = new AtomicInteger();
+    private static final ExecutorService HTTP_THREADS = Executors.newCachedThreadPool(daemonThreads("berth-azure-http-"));
 
-        @Override
-        public Thread newThread(Runnable task) {
-            Thread thread = new Thread(task, "berth-azure-http-" + count.incrementAndGet());
+    /** Daemon threads named {@code name} and a count, so that they show in thread dumps as the store's. */
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, name + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        }
-    });
+        };
+    }
 
     public static AzureStorageDriver create(StorageProperties.Azure azure) {
         return create(azure, AzureStorageDriver.Settings.defaults());
@@ -86,7 +88,8 @@ public final class AzureStorageDrivers {
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder()
                 .httpClient(httpClient)
                 .retryOptions(retryOptions);
-        boolean sharedKey;
+        // How read URLs (and, without the account key, Copy Blob sources) are signed: fixed by the credential.
+        Function<BlobServiceClient, SasSigner> signer;
         String credentialKind;
         if (hasText(azure.connectionString())) {
             builder.connectionString(azure.connectionString());
@@ -94,14 +97,15 @@ public final class AzureStorageDrivers {
                 builder.endpoint(azure.endpoint());
             }
             // A connection string with only a SAS token cannot sign SAS for concatenation.
-            sharedKey = azure.connectionString().contains("AccountKey=");
+            signer = azure.connectionString().contains("AccountKey=") ? service -> new SharedKeySasSigner()
+                    : service -> new UserDelegationSasSigner(service, settings.sasLifetime());
             credentialKind = "connection string";
         } else if (hasText(azure.accountKey())) {
             if (!hasText(azure.accountName())) {
                 throw new IllegalStateException("berth.storage.azure.account-key needs berth.storage.azure.account-name");
             }
             builder.endpoint(endpoint(azure)).credential(new StorageSharedKeyCredential(azure.accountName(), azure.accountKey()));
-            sharedKey = true;
+            signer = service -> new SharedKeySasSigner();
             credentialKind = "account key";
         } else {
             if (!hasText(azure.accountName()) && !hasText(azure.endpoint())) {
@@ -109,7 +113,7 @@ public final class AzureStorageDrivers {
                         + " or account-name (with account-key, or Azure AD credentials via DefaultAzureCredential)");
             }
             builder.endpoint(endpoint(azure)).credential(new DefaultAzureCredentialBuilder().build());
-            sharedKey = false;
+            signer = service -> new UserDelegationSasSigner(service, settings.sasLifetime());
             credentialKind = "DefaultAzureCredential";
         }
         BlobServiceClient service = builder.buildClient();
@@ -130,7 +134,8 @@ public final class AzureStorageDrivers {
             }
         }
         return new AzureStorageDriver(container, builder.buildAsyncClient().getBlobContainerAsyncClient(azure.container()),
-                azure.prefix(), sharedKey, settings);
+                azure.prefix(), signer.apply(service), Executors.newCachedThreadPool(daemonThreads("berth-azure-io-")),
+                settings);
     }
 
     private static String endpoint(StorageProperties.Azure azure) {

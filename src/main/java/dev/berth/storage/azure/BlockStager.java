@@ -19,9 +19,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Stages content as uncommitted blocks of a block blob, several in flight at once: from buffers the content's
@@ -29,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from a plain stream (buffers of its own, for writes of unknown content). Block ids are the write's id and the
  * block's index, so racing writers never meet. Nothing is committed here.
  */
-final class BlockStager implements AutoCloseable {
+final class BlockStager {
 
     /** The service allows 50,000 blocks per blob. */
     static final int MAX_BLOCKS = 50_000;
@@ -38,10 +36,11 @@ final class BlockStager implements AutoCloseable {
     private final int concurrency;
     private final ExecutorService io;
 
-    BlockStager(int blockSize, int concurrency) {
+    /** @param io the driver's threads, which send blocks of plain streams (it shuts them down) */
+    BlockStager(int blockSize, int concurrency, ExecutorService io) {
         this.blockSize = blockSize;
         this.concurrency = Math.max(1, concurrency);
-        this.io = Executors.newCachedThreadPool(daemonThreads("berth-azure-io-"));
+        this.io = io;
     }
 
     /** What a staging wrote: the number of blocks and of bytes. */
@@ -170,16 +169,6 @@ final class BlockStager implements AutoCloseable {
         }
     }
 
-    /** Runs a task on the stager's threads (deletions of many objects use them too). */
-    Future<?> submit(Runnable task) {
-        return io.submit(task);
-    }
-
-    @Override
-    public void close() {
-        io.shutdownNow();
-    }
-
     static List<String> blockIds(String writeId, int count) {
         List<String> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -239,14 +228,5 @@ final class BlockStager implements AutoCloseable {
             }
             throw new StorageException("a store request failed: " + cause, cause);
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

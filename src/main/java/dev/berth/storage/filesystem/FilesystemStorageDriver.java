@@ -5,6 +5,7 @@ import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.Piece;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
+import dev.berth.storage.StorePath;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import java.io.IOException;
@@ -327,17 +328,9 @@ public final class FilesystemStorageDriver implements StorageDriver {
         }
     }
 
-    /** Maps a store path to a file, refusing anything that would leave the root. */
+    /** Maps a store path to a file; {@link StorePath} refuses anything that would leave the root. */
     Path resolve(String path) {
-        if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
-            throw new IllegalArgumentException("invalid store path: " + path);
-        }
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("invalid store path: " + path);
-            }
-        }
-        return root.resolve(path);
+        return root.resolve(StorePath.check(path));
     }
 
     private Path newTempFile() {

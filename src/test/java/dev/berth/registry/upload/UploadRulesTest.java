@@ -11,7 +11,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
-import dev.berth.registry.blob.RedirectProperties;
+import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;

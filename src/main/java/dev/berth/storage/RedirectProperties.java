@@ -1,4 +1,4 @@
-package dev.berth.registry.blob;
+package dev.berth.storage;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
