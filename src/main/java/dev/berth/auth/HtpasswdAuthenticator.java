@@ -1,5 +1,6 @@
 package dev.berth.auth;
 
+import dev.berth.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,10 +42,13 @@ final class HtpasswdAuthenticator implements Authenticator {
 
     HtpasswdAuthenticator(Path path, String realm) {
         if (path == null) {
-            throw new IllegalStateException("berth.auth.mode=htpasswd needs berth.auth.htpasswd.path");
+            throw new InvalidSettingException("berth.auth.htpasswd.path", "not set, but berth.auth.mode=htpasswd needs"
+                    + " a password file", "Set berth.auth.htpasswd.path to a file made with 'htpasswd -B' (docs/auth.md).");
         }
         if (!Files.isReadable(path)) {
-            throw new IllegalStateException("berth.auth.htpasswd.path " + path.toAbsolutePath() + " is not a readable file");
+            throw new InvalidSettingException("berth.auth.htpasswd.path", path.toAbsolutePath()
+                    + " is not a readable file", "Create the file with 'htpasswd -B -c " + path + " <user>', or set"
+                    + " berth.auth.htpasswd.path to where it is.");
         }
         this.path = path;
         this.realm = realm;

@@ -1,5 +1,6 @@
 package dev.berth.auth;
 
+import dev.berth.settings.InvalidSettingException;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -69,8 +70,10 @@ final class TokenAuthenticator implements Authenticator {
         require(settings.service(), "berth.auth.token.service");
         require(settings.issuer(), "berth.auth.token.issuer");
         if (settings.certificates().isEmpty() && (settings.jwks() == null || settings.jwks().isBlank())) {
-            throw new IllegalStateException(
-                    "berth.auth.mode=token needs berth.auth.token.certificates or berth.auth.token.jwks");
+            throw new InvalidSettingException("berth.auth.token.certificates", "not set, and neither is"
+                    + " berth.auth.token.jwks, so berth.auth.mode=token has no key to check tokens with",
+                    "Set berth.auth.token.certificates to the token issuer's PEM certificate or public key files, or"
+                            + " berth.auth.token.jwks to its JWK set (a file or an https URL).");
         }
         List<JWK> pemKeys = new ArrayList<>();
         for (Path file : settings.certificates()) {
@@ -141,7 +144,8 @@ final class TokenAuthenticator implements Authenticator {
 
     private static void require(String value, String property) {
         if (value == null || value.isBlank()) {
-            throw new IllegalStateException("berth.auth.mode=token needs " + property);
+            throw new InvalidSettingException(property, "not set, but berth.auth.mode=token needs it",
+                    "Set " + property + " (docs/auth.md explains each token setting).");
         }
     }
 
@@ -156,9 +160,11 @@ final class TokenAuthenticator implements Authenticator {
             JWKSet set = JWKSet.load(Path.of(location).toFile());
             return (selector, context) -> selector.select(set);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read berth.auth.token.jwks " + location, e);
+            throw new InvalidSettingException("berth.auth.token.jwks", "cannot read " + location,
+                    "Set berth.auth.token.jwks to a readable JWK set file or a reachable https URL.", e);
         } catch (ParseException e) {
-            throw new IllegalStateException("berth.auth.token.jwks " + location + " is not a JWK set: " + e.getMessage(), e);
+            throw new InvalidSettingException("berth.auth.token.jwks", location + " is not a JWK set",
+                    "Set berth.auth.token.jwks to the token issuer's JWK set.", e);
         }
     }
 
@@ -168,7 +174,8 @@ final class TokenAuthenticator implements Authenticator {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read berth.auth.token.certificates file " + file, e);
+            throw new InvalidSettingException("berth.auth.token.certificates", "cannot read " + file,
+                    "Set berth.auth.token.certificates to readable PEM files of the token issuer.", e);
         }
         List<JWK> keys = new ArrayList<>();
         Matcher m = PEM.matcher(text);
@@ -186,11 +193,13 @@ final class TokenAuthenticator implements Authenticator {
                 }
                 keys.add(toJwk(key));
             } catch (CertificateException | JOSEException e) {
-                throw new IllegalStateException("cannot read a key of " + file + ": " + e.getMessage(), e);
+                throw new InvalidSettingException("berth.auth.token.certificates", "cannot read a key of " + file,
+                        "Give a PEM certificate, or an RSA or EC public key.", e);
             }
         }
         if (keys.isEmpty()) {
-            throw new IllegalStateException(file + " holds no PEM CERTIFICATE or PUBLIC KEY");
+            throw new InvalidSettingException("berth.auth.token.certificates", file
+                    + " holds no PEM CERTIFICATE or PUBLIC KEY", "Give the token issuer's PEM certificate or public key.");
         }
         return keys;
     }

@@ -1,5 +1,6 @@
 package dev.berth.storage;
 
+import dev.berth.settings.InvalidSettingException;
 import dev.berth.storage.azure.AzureStorageDrivers;
 import dev.berth.storage.filesystem.FilesystemStorageDriver;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -28,7 +29,13 @@ final class StorageConfiguration {
 
         @Bean
         StorageDriver storageDriver(StorageProperties properties) {
-            return new FilesystemStorageDriver(properties.filesystem().root());
+            try {
+                return new FilesystemStorageDriver(properties.filesystem().root());
+            } catch (StorageException e) {
+                throw new InvalidSettingException("berth.storage.filesystem.root", "cannot create the store folder "
+                        + properties.filesystem().root().toAbsolutePath(), "Set berth.storage.filesystem.root to a"
+                        + " folder Berth may create and write (environment: BERTH_STORAGE_FILESYSTEM_ROOT).", e);
+            }
         }
     }
 

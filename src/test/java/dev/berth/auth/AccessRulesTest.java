@@ -54,7 +54,7 @@ class AccessRulesTest {
                 .hasMessageContaining("berth.auth.token.issuer");
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), complete.service(),
                 complete.issuer(), List.of(), null, complete.clockSkew())))
-                .hasMessageContaining("berth.auth.token.certificates or berth.auth.token.jwks");
+                .hasMessageContaining("berth.auth.token.certificates: not set, and neither is berth.auth.token.jwks");
     }
 
     @Test

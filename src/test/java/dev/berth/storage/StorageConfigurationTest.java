@@ -63,7 +63,7 @@ class StorageConfigurationTest {
         for (String azure : new String[] {"azure", "Azure", "AZURE"}) {
             runner().withPropertyValues("berth.storage.backend=" + azure).run(context -> assertThat(context)
                     .as(azure).getFailure().rootCause().isInstanceOf(IllegalStateException.class)
-                    .hasMessageStartingWith("berth.storage.backend=azure needs berth.storage.azure.connection-string"));
+                    .hasMessageStartingWith("berth.storage.azure.connection-string: not set"));
         }
     }
 

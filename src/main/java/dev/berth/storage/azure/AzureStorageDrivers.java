@@ -1,5 +1,6 @@
 package dev.berth.storage.azure;
 
+import dev.berth.settings.InvalidSettingException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.identity.DefaultAzureCredentialBuilder;
@@ -102,15 +103,20 @@ public final class AzureStorageDrivers {
             credentialKind = "connection string";
         } else if (hasText(azure.accountKey())) {
             if (!hasText(azure.accountName())) {
-                throw new IllegalStateException("berth.storage.azure.account-key needs berth.storage.azure.account-name");
+                throw new InvalidSettingException("berth.storage.azure.account-name", "not set, but an account key is",
+                        "Set berth.storage.azure.account-name to the storage account the key belongs to.");
             }
             builder.endpoint(endpoint(azure)).credential(new StorageSharedKeyCredential(azure.accountName(), azure.accountKey()));
             signer = service -> new SharedKeySasSigner();
             credentialKind = "account key";
         } else {
             if (!hasText(azure.accountName()) && !hasText(azure.endpoint())) {
-                throw new IllegalStateException("berth.storage.backend=azure needs berth.storage.azure.connection-string,"
-                        + " or account-name (with account-key, or Azure AD credentials via DefaultAzureCredential)");
+                throw new InvalidSettingException("berth.storage.azure.connection-string",
+                        "not set, and neither is berth.storage.azure.account-name, so berth.storage.backend=azure"
+                                + " has no storage account to use",
+                        "Set berth.storage.azure.connection-string (environment: BERTH_STORAGE_AZURE_CONNECTION_STRING),"
+                                + " or berth.storage.azure.account-name with berth.storage.azure.account-key or Azure AD"
+                                + " credentials (workload or managed identity).");
             }
             builder.endpoint(endpoint(azure)).credential(new DefaultAzureCredentialBuilder().build());
             signer = service -> new UserDelegationSasSigner(service, settings.sasLifetime());
@@ -125,8 +131,9 @@ public final class AzureStorageDrivers {
             try {
                 container.createIfNotExists();
             } catch (BlobStorageException e) {
-                throw new StorageException("cannot create the Azure container '" + azure.container() + "': HTTP "
-                        + e.getStatusCode() + " " + e.getErrorCode(), e);
+                throw new InvalidSettingException("berth.storage.azure.container", "cannot create the container '"
+                        + azure.container() + "': HTTP " + e.getStatusCode() + " " + e.getErrorCode(),
+                        "Create the container beforehand, or give Berth's credentials the right to create it.", e);
             } catch (RuntimeException e) {
                 // A malformed key or connection string fails here too, not only an unreachable endpoint.
                 throw new StorageException("cannot use the Azure blob store at " + service.getAccountUrl()
