@@ -7,8 +7,7 @@ import static dev.berth.api.RegistryHttp.get;
 import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
 import static dev.berth.api.RegistryHttp.pushBlob;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,6 +18,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.berth.support.Sha256;
 
 /** Reading blobs: whole, ranges, HEAD, repository isolation, delete. */
 @Timeout(30)
@@ -161,7 +161,7 @@ class BlobReadApiTest {
 
     @Test
     void unknownBlobIs404BlobUnknown() {
-        String unknown = sha256(UUID.randomUUID().toString());
+        String unknown = Sha256.digest(UUID.randomUUID().toString());
 
         assertError(get("/v2/" + name + "/blobs/" + unknown), 404, "BLOB_UNKNOWN");
         assertHeadError(head("/v2/" + name + "/blobs/" + unknown), 404);
@@ -197,7 +197,7 @@ class BlobReadApiTest {
 
     @Test
     void deleteOfUnknownBlobIs404BlobUnknown() {
-        assertError(delete("/v2/" + name + "/blobs/" + sha256(UUID.randomUUID().toString())), 404, "BLOB_UNKNOWN");
+        assertError(delete("/v2/" + name + "/blobs/" + Sha256.digest(UUID.randomUUID().toString())), 404, "BLOB_UNKNOWN");
     }
 
     @Test

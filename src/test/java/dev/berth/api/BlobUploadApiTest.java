@@ -13,8 +13,7 @@ import static dev.berth.api.RegistryHttp.patch;
 import static dev.berth.api.RegistryHttp.post;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.put;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.startUpload;
 import static dev.berth.api.RegistryHttp.store;
 import static dev.berth.api.RegistryHttp.text;
@@ -38,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import dev.berth.support.Sha256;
 
 /** Pushing blobs: monolithic, POST then PUT, streamed and chunked PATCH, status, cancel, mount. */
 @Timeout(30)
@@ -57,7 +57,7 @@ class BlobUploadApiTest {
     void monolithicPostWithDigestCreatesBlob() {
         String name = uniqueName("upload-mono");
         byte[] content = randomBytes(1000);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
 
         HttpResponse<byte[]> response = post("/v2/" + name + "/blobs/uploads/?digest=" + digest, content,
                 "Content-Type", OCTET_STREAM);
@@ -72,12 +72,12 @@ class BlobUploadApiTest {
     void monolithicPostWithWrongDigestIsDigestInvalidAndStoresNothing() {
         String name = uniqueName("upload-mono-wrong");
         byte[] content = randomBytes(100);
-        String claimed = sha256(utf8("something else"));
+        String claimed = Sha256.digest(utf8("something else"));
 
         assertError(post("/v2/" + name + "/blobs/uploads/?digest=" + claimed, content), 400, "DIGEST_INVALID");
 
         assertError(get("/v2/" + name + "/blobs/" + claimed), 404, "BLOB_UNKNOWN");
-        assertError(get("/v2/" + name + "/blobs/" + sha256(content)), 404, "BLOB_UNKNOWN");
+        assertError(get("/v2/" + name + "/blobs/" + Sha256.digest(content)), 404, "BLOB_UNKNOWN");
         assertThat(isAbsent(blobData(claimed))).isTrue();
         String uploads = "docker/registry/v2/repositories/" + name + "/_uploads";
         assertThat(RegistryHttp.entries(uploads)).as("no upload left in %s", uploads).isEmpty();
@@ -157,7 +157,7 @@ class BlobUploadApiTest {
     void postThenPutWithWholeBodyCreatesBlob() {
         String name = uniqueName("upload-post-put");
         byte[] content = randomBytes(5000);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         String location = startUpload(name);
 
         HttpResponse<byte[]> response = put(location + "?digest=" + digest, content, "Content-Type", OCTET_STREAM);
@@ -188,7 +188,7 @@ class BlobUploadApiTest {
         assertThat(second.statusCode()).as(text(second)).isEqualTo(202);
         assertThat(header(second, "Range")).isEqualTo("0-149");
 
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         HttpResponse<byte[]> done = put(header(second, "Location") + "?digest=" + digest, new byte[0]);
         assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
         assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
@@ -206,7 +206,7 @@ class BlobUploadApiTest {
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
         assertThat(header(response, "Range")).isEqualTo("0-69999");
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
         assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
     }
@@ -230,7 +230,7 @@ class BlobUploadApiTest {
         assertThat(second.statusCode()).as(text(second)).isEqualTo(202);
         assertThat(header(second, "Range")).isEqualTo("0-29");
 
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
         assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
     }
@@ -299,7 +299,7 @@ class BlobUploadApiTest {
 
     /** Commits the upload as {@code expected}'s digest and reads the blob back: every byte, none twice. */
     private static void commitAndReadBack(String name, String location, byte[] expected) {
-        String digest = sha256(expected);
+        String digest = Sha256.digest(expected);
         HttpResponse<byte[]> committed = put(location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
                 new byte[0]);
         assertThat(committed.statusCode()).as(new String(committed.body(), StandardCharsets.UTF_8)).isEqualTo(201);
@@ -361,7 +361,7 @@ class BlobUploadApiTest {
         assertThat(rest.statusCode()).as(text(rest)).isEqualTo(202);
         assertThat(header(rest, "Range")).isEqualTo("0-79999");
 
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         HttpResponse<byte[]> done = put(location + "?digest=" + digest, Arrays.copyOfRange(content, 80_000,
                 content.length), "Content-Type", OCTET_STREAM);
         assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
@@ -378,7 +378,7 @@ class BlobUploadApiTest {
         assertThat(patch(location, Arrays.copyOfRange(content, 0, 1000), "Content-Range", "0-999").statusCode())
                 .isEqualTo(202);
 
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         HttpResponse<byte[]> response = put(location + "?digest=" + digest, Arrays.copyOfRange(content, 1000, 2048),
                 "Content-Type", OCTET_STREAM);
 
@@ -404,7 +404,7 @@ class BlobUploadApiTest {
         byte[] content = randomBytes(64);
         String location = startUpload(name);
         assertThat(patch(location, content).statusCode()).isEqualTo(202);
-        String wrong = sha256(utf8("not the content"));
+        String wrong = Sha256.digest(utf8("not the content"));
 
         assertError(put(location + "?digest=" + wrong, new byte[0]), 400, "DIGEST_INVALID");
 
@@ -435,7 +435,7 @@ class BlobUploadApiTest {
         assertThat(patch(location, Arrays.copyOfRange(content, 1000, 4096)).statusCode()).isEqualTo(202);
         assertThat(isFolder(uploadFolder(name, id))).as("upload folder while in progress").isTrue();
 
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
 
         assertThat(isAbsent(uploadFolder(name, id))).as("upload folder after commit").isTrue();
@@ -458,7 +458,7 @@ class BlobUploadApiTest {
             assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
             assertThat(header(response, "Range")).isEqualTo("0-" + (end - 1));
         }
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
 
         assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
 
@@ -486,20 +486,20 @@ class BlobUploadApiTest {
         // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise.
         String name = uniqueName("upload-content-type");
         byte[] whole = utf8("a=b&c=%zz&d");
-        HttpResponse<byte[]> monolithic = post("/v2/" + name + "/blobs/uploads/?digest=" + sha256(whole), whole,
+        HttpResponse<byte[]> monolithic = post("/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(whole), whole,
                 "Content-Type", contentType);
         assertThat(monolithic.statusCode()).as(text(monolithic)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(whole)).body()).isEqualTo(whole);
+        assertThat(get("/v2/" + name + "/blobs/" + Sha256.digest(whole)).body()).isEqualTo(whole);
 
         byte[] content = utf8("x=1&y=2&z=3+4");
         String location = startUpload(name);
         HttpResponse<byte[]> chunk = patch(location, Arrays.copyOfRange(content, 0, 6), "Content-Type", contentType);
         assertThat(chunk.statusCode()).as(text(chunk)).isEqualTo(202);
         assertThat(header(chunk, "Range")).isEqualTo("0-5");
-        HttpResponse<byte[]> done = put(location + "?digest=" + sha256(content),
+        HttpResponse<byte[]> done = put(location + "?digest=" + Sha256.digest(content),
                 Arrays.copyOfRange(content, 6, content.length), "Content-Type", contentType);
         assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        assertThat(get("/v2/" + name + "/blobs/" + Sha256.digest(content)).body()).isEqualTo(content);
     }
 
     // ---------------------------------------------------------------- bodies that break off
@@ -521,8 +521,8 @@ class BlobUploadApiTest {
         assertThat(header(status, "Range")).as("upload after the broken chunk").isEqualTo("0-9");
         HttpResponse<byte[]> resumed = patch(location, Arrays.copyOfRange(content, 10, 20), "Content-Range", "10-19");
         assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(202);
-        assertThat(put(location + "?digest=" + sha256(content), new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        assertThat(put(location + "?digest=" + Sha256.digest(content), new byte[0]).statusCode()).isEqualTo(201);
+        assertThat(get("/v2/" + name + "/blobs/" + Sha256.digest(content)).body()).isEqualTo(content);
     }
 
     @Test
@@ -541,8 +541,8 @@ class BlobUploadApiTest {
         HttpResponse<byte[]> resumed = patch(location, Arrays.copyOfRange(content, 1024 * 1024, content.length),
                 "Content-Range", "1048576-3145727");
         assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(202);
-        assertThat(put(location + "?digest=" + sha256(content), new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        assertThat(put(location + "?digest=" + Sha256.digest(content), new byte[0]).statusCode()).isEqualTo(201);
+        assertThat(get("/v2/" + name + "/blobs/" + Sha256.digest(content)).body()).isEqualTo(content);
     }
 
     @Test
@@ -575,8 +575,8 @@ class BlobUploadApiTest {
         assertThat(response.statusCode()).as(text(response)).isEqualTo(204);
         assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(patch(location, randomBytes(5)), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(put(location + "?digest=" + sha256(content), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(put(location + "?digest=" + sha256(content), randomBytes(3)), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(put(location + "?digest=" + Sha256.digest(content), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(put(location + "?digest=" + Sha256.digest(content), randomBytes(3)), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(delete(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
     }
@@ -644,7 +644,7 @@ class BlobUploadApiTest {
         String target = uniqueName("mount-fallback");
         pushBlob(source, randomBytes(10));
         byte[] content = randomBytes(300);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
 
         HttpResponse<byte[]> response = post("/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source,
                 new byte[0]);
@@ -675,7 +675,7 @@ class BlobUploadApiTest {
     @Test
     void mountFromAnInvalidRepositoryNameStartsAnUploadSession() {
         String target = uniqueName("mount-badfrom");
-        String digest = sha256(UUID.randomUUID().toString());
+        String digest = Sha256.digest(UUID.randomUUID().toString());
 
         HttpResponse<byte[]> response = post("/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=Bad..Name",
                 new byte[0]);
