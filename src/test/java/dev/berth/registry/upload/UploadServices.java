@@ -1,0 +1,96 @@
+package dev.berth.registry.upload;
+
+import dev.berth.memory.BufferPool;
+import dev.berth.memory.MemoryBudget;
+import dev.berth.registry.RepositoryName;
+import dev.berth.registry.StorePaths;
+import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.blob.RedirectProperties;
+import dev.berth.support.InMemoryStorageDriver;
+import dev.berth.support.MovableClock;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The upload services wired as Berth wires them, over one store in memory and one clock the test moves, for
+ * service-level tests of the upload rules: each is built here once, so a test names only the policy it
+ * checks. Close it to stop the writer threads.
+ */
+final class UploadServices implements AutoCloseable {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    final MovableClock clock = new MovableClock();
+    final InMemoryStorageDriver store = new InMemoryStorageDriver(clock);
+    final RecordedEvents events = new RecordedEvents();
+    final BlobService blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)));
+    final UploadStates states = new UploadStates(store, JSON);
+    final UploadCommit commits = new UploadCommit(store, blobs, states, Optional.of(clock));
+    final UploadProperties properties;
+    final UploadService uploads;
+    private final UploadWriters writers = new UploadWriters();
+
+    private UploadServices(UploadProperties properties) {
+        this.properties = properties;
+        this.uploads = new UploadService(store, blobs, states, commits, writers,
+                new BufferPool(new MemoryBudget(16L << 20, Duration.ofSeconds(5))), properties, Optional.of(events),
+                Optional.of(clock));
+    }
+
+    /** Uploads expire after {@code idleTimeout} without data or at {@code maxAge}; the purge deletes for real. */
+    static UploadServices withTimeouts(Duration idleTimeout, Duration maxAge) {
+        return new UploadServices(properties(idleTimeout, maxAge, false));
+    }
+
+    /** As {@link #withTimeouts}, with a purge that only reports what it would delete. */
+    static UploadServices withDryRunPurge(Duration idleTimeout, Duration maxAge) {
+        return new UploadServices(properties(idleTimeout, maxAge, true));
+    }
+
+    private static UploadProperties properties(Duration idleTimeout, Duration maxAge, boolean dryRun) {
+        return new UploadProperties(idleTimeout, maxAge,
+                new UploadProperties.Purge(false, Duration.ofMinutes(10), dryRun, Duration.ofMinutes(5)), 1000);
+    }
+
+    /** A purger of its own, as each replica has one (with its own lease owner), on the shared store. */
+    UploadPurge newPurge() {
+        return new UploadPurge(store, states, commits, properties, JSON, Optional.of(events), Optional.of(clock));
+    }
+
+    /** Opens an upload in {@code repository} and sends it {@code size} bytes; its id. */
+    String uploadHolding(RepositoryName repository, int size) {
+        String id = uploads.start(repository).id();
+        uploads.append(repository, id, new ByteArrayInputStream(new byte[size]), null, size);
+        return id;
+    }
+
+    /** The ids of the uploads whose folders are in the store. */
+    List<String> uploadsIn(RepositoryName repository) {
+        return store.list(StorePaths.uploads(repository));
+    }
+
+    @Override
+    public void close() {
+        writers.stop();
+    }
+
+    /** What the services told their observer (Berth's metrics), in order. */
+    static final class RecordedEvents implements UploadEvents {
+        final List<String> expired = new CopyOnWriteArrayList<>();
+        final List<PurgeReport> purges = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void expired(String reason) {
+            expired.add(reason);
+        }
+
+        @Override
+        public void purgeFinished(PurgeReport report) {
+            purges.add(report);
+        }
+    }
+}
