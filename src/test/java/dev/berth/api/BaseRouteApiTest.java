@@ -8,14 +8,15 @@ import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
 import static dev.berth.api.RegistryHttp.isAbsent;
 import static dev.berth.api.RegistryHttp.pushBlob;
-import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.send;
 import static dev.berth.api.RegistryHttp.store;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +38,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import dev.berth.support.Sha256;
 
 /** The base endpoint, routing (unknown routes, wrong methods) and the repository name rules. */
 @Timeout(30)

@@ -7,18 +7,18 @@ import static dev.berth.api.RegistryHttp.get;
 import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
 import static dev.berth.api.RegistryHttp.pushBlob;
-import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.support.Sha256;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import dev.berth.support.Sha256;
 
 /** Reading blobs: whole, ranges, HEAD, repository isolation, delete. */
 @Timeout(30)

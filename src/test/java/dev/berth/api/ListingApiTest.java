@@ -9,13 +9,14 @@ import static dev.berth.api.RegistryHttp.post;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.pushManifest;
-import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.startUpload;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
-import dev.berth.support.Sha256;
 
 /** Tag listing and the catalog, with their {@code n}/{@code last} pagination and {@code Link} headers. */
 @Timeout(30)

@@ -10,13 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
 import dev.berth.api.RegistryHttp.RawResponse;
+import dev.berth.support.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import dev.berth.support.Sha256;
 
 /**
  * No request, however malformed, may make Berth answer 5xx: batches of odd requests written byte by byte on a

@@ -21,13 +21,14 @@ import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.pushManifest;
 import static dev.berth.api.RegistryHttp.putManifest;
-import static dev.berth.support.RandomBytes.randomBytes;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import dev.berth.support.Sha256;
 
 /** Pushing, pulling and deleting manifests: every supported media type, validation, negotiation. */
 @Timeout(30)

@@ -21,6 +21,7 @@ import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
-import dev.berth.support.Sha256;
 
 /** Artifacts with a {@code subject} and the referrers API. */
 @Timeout(30)
