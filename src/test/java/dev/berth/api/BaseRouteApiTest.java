@@ -8,15 +8,15 @@ import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
 import static dev.berth.api.RegistryHttp.isAbsent;
 import static dev.berth.api.RegistryHttp.pushBlob;
-import static dev.berth.api.RegistryHttp.randomBytes;
 import static dev.berth.api.RegistryHttp.send;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.store;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(30)
 class BaseRouteApiTest {
 
-    private static final String DIGEST = sha256("base-route-test");
+    private static final String DIGEST = Sha256.digest("base-route-test");
 
     /** Starts the shared Berth (and its store) here, outside any test's timeout. */
     @BeforeAll
@@ -91,7 +91,7 @@ class BaseRouteApiTest {
     void successfulResponsesOfEveryRouteCarryTheApiVersionHeader() {
         String name = uniqueName("base-header");
         byte[] content = randomBytes(16);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         List<HttpResponse<byte[]>> responses = new ArrayList<>();
         HttpResponse<byte[]> started = send("POST", "/v2/" + name + "/blobs/uploads/", new byte[0]);
         String location = header(started, "Location");
@@ -239,7 +239,7 @@ class BaseRouteApiTest {
             // its name is even looked at.
             String code = name.contains("/../") || name.contains("//") ? "UNSUPPORTED" : "NAME_INVALID";
             byte[] content = utf8("payload " + name);
-            String digest = sha256(content);
+            String digest = Sha256.digest(content);
             assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + digest, content), 400, code);
             assertError(send("POST", "/v2/" + name + "/blobs/uploads/", new byte[0]), 400, code);
             assertError(send("PUT", "/v2/" + name + "/manifests/latest", utf8("{}"),
@@ -291,7 +291,7 @@ class BaseRouteApiTest {
         assertThat(name).hasSize(256);
         byte[] content = utf8("too long");
 
-        assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(content), content), 400,
+        assertError(send("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(content), content), 400,
                 "NAME_INVALID");
         assertThat(isAbsent("docker/registry/v2/repositories/" + prefix)).isTrue();
     }

@@ -7,12 +7,12 @@ import static dev.berth.api.RegistryHttp.get;
 import static dev.berth.api.RegistryHttp.head;
 import static dev.berth.api.RegistryHttp.header;
 import static dev.berth.api.RegistryHttp.pushBlob;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.support.Sha256;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.UUID;
@@ -161,7 +161,7 @@ class BlobReadApiTest {
 
     @Test
     void unknownBlobIs404BlobUnknown() {
-        String unknown = sha256(UUID.randomUUID().toString());
+        String unknown = Sha256.digest(UUID.randomUUID().toString());
 
         assertError(get("/v2/" + name + "/blobs/" + unknown), 404, "BLOB_UNKNOWN");
         assertHeadError(head("/v2/" + name + "/blobs/" + unknown), 404);
@@ -197,7 +197,7 @@ class BlobReadApiTest {
 
     @Test
     void deleteOfUnknownBlobIs404BlobUnknown() {
-        assertError(delete("/v2/" + name + "/blobs/" + sha256(UUID.randomUUID().toString())), 404, "BLOB_UNKNOWN");
+        assertError(delete("/v2/" + name + "/blobs/" + Sha256.digest(UUID.randomUUID().toString())), 404, "BLOB_UNKNOWN");
     }
 
     @Test

@@ -13,8 +13,6 @@ import static dev.berth.api.RegistryHttp.patch;
 import static dev.berth.api.RegistryHttp.post;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.put;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.startUpload;
 import static dev.berth.api.RegistryHttp.store;
 import static dev.berth.api.RegistryHttp.text;
@@ -22,9 +20,11 @@ import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.uploadFolder;
 import static dev.berth.api.RegistryHttp.uploadId;
 import static dev.berth.api.RegistryHttp.utf8;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.RawResponse;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -57,7 +57,7 @@ class BlobUploadApiTest {
     void monolithicPostWithDigestCreatesBlob() {
         String name = uniqueName("upload-mono");
         byte[] content = randomBytes(1000);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
 
         HttpResponse<byte[]> response = post("/v2/" + name + "/blobs/uploads/?digest=" + digest, content,
                 "Content-Type", OCTET_STREAM);
@@ -72,12 +72,12 @@ class BlobUploadApiTest {
     void monolithicPostWithWrongDigestIsDigestInvalidAndStoresNothing() {
         String name = uniqueName("upload-mono-wrong");
         byte[] content = randomBytes(100);
-        String claimed = sha256(utf8("something else"));
+        String claimed = Sha256.digest(utf8("something else"));
 
         assertError(post("/v2/" + name + "/blobs/uploads/?digest=" + claimed, content), 400, "DIGEST_INVALID");
 
         assertError(get("/v2/" + name + "/blobs/" + claimed), 404, "BLOB_UNKNOWN");
-        assertError(get("/v2/" + name + "/blobs/" + sha256(content)), 404, "BLOB_UNKNOWN");
+        assertError(get("/v2/" + name + "/blobs/" + Sha256.digest(content)), 404, "BLOB_UNKNOWN");
         assertThat(isAbsent(blobData(claimed))).isTrue();
         String uploads = "docker/registry/v2/repositories/" + name + "/_uploads";
         assertThat(RegistryHttp.entries(uploads)).as("no upload left in %s", uploads).isEmpty();
@@ -119,10 +119,9 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-empty-put");
         String location = startUpload(name);
 
-        HttpResponse<byte[]> response = put(location + "?digest=" + EMPTY_BLOB_DIGEST, new byte[0]);
+        HttpResponse<byte[]> response = commitAndReadBack(name, location, new byte[0]);
 
-        assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + EMPTY_BLOB_DIGEST).statusCode()).isEqualTo(200);
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(EMPTY_BLOB_DIGEST);
     }
 
     // ---------------------------------------------------------------- sessions
@@ -157,15 +156,14 @@ class BlobUploadApiTest {
     void postThenPutWithWholeBodyCreatesBlob() {
         String name = uniqueName("upload-post-put");
         byte[] content = randomBytes(5000);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         String location = startUpload(name);
 
-        HttpResponse<byte[]> response = put(location + "?digest=" + digest, content, "Content-Type", OCTET_STREAM);
+        HttpResponse<byte[]> response = commitAndReadBack(name, location, content, content,
+                "Content-Type", OCTET_STREAM);
 
-        assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
         assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/blobs/" + digest);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
     }
 
     // ---------------------------------------------------------------- streamed PATCH
@@ -176,22 +174,14 @@ class BlobUploadApiTest {
         byte[] content = randomBytes(150);
         String location = startUpload(name);
 
-        HttpResponse<byte[]> first = patch(location, Arrays.copyOfRange(content, 0, 100),
-                "Content-Type", OCTET_STREAM);
-        assertThat(first.statusCode()).as(text(first)).isEqualTo(202);
-        assertThat(header(first, "Range")).isEqualTo("0-99");
+        HttpResponse<byte[]> first = patchStreamed(location, content, 0, 100, "Content-Type", OCTET_STREAM);
         assertThat(header(first, "Location")).isEqualTo(location);
         assertThat(header(first, "Docker-Upload-UUID")).isEqualTo(uploadId(location));
 
-        HttpResponse<byte[]> second = patch(header(first, "Location"), Arrays.copyOfRange(content, 100, 150),
+        HttpResponse<byte[]> second = patchStreamed(header(first, "Location"), content, 100, 150,
                 "Content-Type", OCTET_STREAM);
-        assertThat(second.statusCode()).as(text(second)).isEqualTo(202);
-        assertThat(header(second, "Range")).isEqualTo("0-149");
 
-        String digest = sha256(content);
-        HttpResponse<byte[]> done = put(header(second, "Location") + "?digest=" + digest, new byte[0]);
-        assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        commitAndReadBack(name, header(second, "Location"), content);
     }
 
     @Test
@@ -206,9 +196,7 @@ class BlobUploadApiTest {
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
         assertThat(header(response, "Range")).isEqualTo("0-69999");
-        String digest = sha256(content);
-        assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        commitAndReadBack(name, location, content);
     }
 
     // ---------------------------------------------------------------- chunked PATCH
@@ -219,28 +207,20 @@ class BlobUploadApiTest {
         byte[] content = randomBytes(30);
         String location = startUpload(name);
 
-        HttpResponse<byte[]> first = patch(location, Arrays.copyOfRange(content, 0, 10),
-                "Content-Range", "0-9", "Content-Type", OCTET_STREAM);
-        assertThat(first.statusCode()).as(text(first)).isEqualTo(202);
-        assertThat(header(first, "Range")).isEqualTo("0-9");
+        HttpResponse<byte[]> first = patchChunk(location, content, 0, 10, "Content-Type", OCTET_STREAM);
         assertThat(header(first, "Location")).isEqualTo(location);
 
-        HttpResponse<byte[]> second = patch(location, Arrays.copyOfRange(content, 10, 30),
-                "Content-Range", "10-29", "Content-Type", OCTET_STREAM);
-        assertThat(second.statusCode()).as(text(second)).isEqualTo(202);
-        assertThat(header(second, "Range")).isEqualTo("0-29");
+        patchChunk(location, content, 10, 30, "Content-Type", OCTET_STREAM);
 
-        String digest = sha256(content);
-        assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        commitAndReadBack(name, location, content);
     }
 
     @Test
     void chunkLeavingAGapIs416RangeInvalidWithCurrentRange() {
         String name = uniqueName("upload-gap");
         String location = startUpload(name);
-        byte[] first = randomBytes(10);
-        assertThat(patch(location, first, "Content-Range", "0-9").statusCode()).isEqualTo(202);
+        byte[] content = randomBytes(20);
+        patchChunk(location, content, 0, 10);
 
         HttpResponse<byte[]> response = patch(location, randomBytes(10), "Content-Range", "20-29");
 
@@ -248,9 +228,8 @@ class BlobUploadApiTest {
         assertThat(header(response, "Range")).isEqualTo("0-9");
         assertThat(header(response, "Location")).isEqualTo(location);
         assertThat(header(get(location), "Range")).as("status after the refused chunk").isEqualTo("0-9");
-        byte[] second = randomBytes(10);
-        assertThat(patch(location, second, "Content-Range", "10-19").statusCode()).isEqualTo(202);
-        commitAndReadBack(name, location, concat(first, second));
+        patchChunk(location, content, 10, 20);
+        commitAndReadBack(name, location, content);
     }
 
     @Test
@@ -258,7 +237,7 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-repeat");
         String location = startUpload(name);
         byte[] chunk = randomBytes(10);
-        assertThat(patch(location, chunk, "Content-Range", "0-9").statusCode()).isEqualTo(202);
+        patchChunk(location, chunk, 0, 10);
 
         HttpResponse<byte[]> response = patch(location, chunk, "Content-Range", "0-9");
 
@@ -285,34 +264,17 @@ class BlobUploadApiTest {
     void contentRangeDisagreeingWithContentLengthIsSizeInvalid() {
         String name = uniqueName("upload-size");
         String location = startUpload(name);
-        byte[] first = randomBytes(4);
-        assertThat(patch(location, first, "Content-Range", "0-3").statusCode()).isEqualTo(202);
+        byte[] content = randomBytes(9);
+        patchChunk(location, content, 0, 4);
 
         // 10 bytes sent (Content-Length: 10) but the range announces 5.
         assertError(patch(location, randomBytes(10), "Content-Range", "4-8"), 400, "SIZE_INVALID");
 
         assertThat(header(get(location), "Range")).as("status after the refused chunk").isEqualTo("0-3");
-        byte[] second = randomBytes(5);
-        assertThat(patch(location, second, "Content-Range", "4-8").statusCode()).isEqualTo(202);
-        commitAndReadBack(name, location, concat(first, second));
+        patchChunk(location, content, 4, 9);
+        commitAndReadBack(name, location, content);
     }
 
-    /** Commits the upload as {@code expected}'s digest and reads the blob back: every byte, none twice. */
-    private static void commitAndReadBack(String name, String location, byte[] expected) {
-        String digest = sha256(expected);
-        HttpResponse<byte[]> committed = put(location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
-                new byte[0]);
-        assertThat(committed.statusCode()).as(new String(committed.body(), StandardCharsets.UTF_8)).isEqualTo(201);
-        HttpResponse<byte[]> pulled = get("/v2/" + name + "/blobs/" + digest);
-        assertThat(pulled.statusCode()).isEqualTo(200);
-        assertThat(pulled.body()).isEqualTo(expected);
-    }
-
-    private static byte[] concat(byte[] first, byte[] second) {
-        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
-        System.arraycopy(second, 0, both, first.length, second.length);
-        return both;
-    }
 
     @ParameterizedTest(name = "Content-Range: {0}")
     @ValueSource(strings = {"garbage", "5", "0-", "-9", "9-0", "a-b", "0-9-10", "0..9", "99999999999999999999-1"})
@@ -330,7 +292,7 @@ class BlobUploadApiTest {
     void statusGetAnswers204WithRangeLocationAndUploadId() {
         String name = uniqueName("upload-status");
         String location = startUpload(name);
-        assertThat(patch(location, randomBytes(42)).statusCode()).isEqualTo(202);
+        patchStreamed(location, randomBytes(42), 0, 42);
 
         HttpResponse<byte[]> response = get(location);
 
@@ -346,8 +308,7 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-resume");
         byte[] content = randomBytes(100_000);
         String location = startUpload(name);
-        assertThat(patch(location, Arrays.copyOfRange(content, 0, 33_333), "Content-Range", "0-33332")
-                .statusCode()).isEqualTo(202);
+        patchChunk(location, content, 0, 33_333);
 
         // The client lost track: it asks where the upload stands and continues from there.
         HttpResponse<byte[]> status = get(location);
@@ -356,16 +317,10 @@ class BlobUploadApiTest {
         assertThat(range).isEqualTo("0-33332");
         int next = Integer.parseInt(range.substring(range.indexOf('-') + 1)) + 1;
 
-        HttpResponse<byte[]> rest = patch(header(status, "Location"),
-                Arrays.copyOfRange(content, next, 80_000), "Content-Range", next + "-79999");
-        assertThat(rest.statusCode()).as(text(rest)).isEqualTo(202);
-        assertThat(header(rest, "Range")).isEqualTo("0-79999");
+        patchChunk(header(status, "Location"), content, next, 80_000);
 
-        String digest = sha256(content);
-        HttpResponse<byte[]> done = put(location + "?digest=" + digest, Arrays.copyOfRange(content, 80_000,
-                content.length), "Content-Type", OCTET_STREAM);
-        assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        commitAndReadBack(name, location, content, Arrays.copyOfRange(content, 80_000, content.length),
+                "Content-Type", OCTET_STREAM);
     }
 
     // ---------------------------------------------------------------- finishing
@@ -375,24 +330,19 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-final-chunk");
         byte[] content = randomBytes(2048);
         String location = startUpload(name);
-        assertThat(patch(location, Arrays.copyOfRange(content, 0, 1000), "Content-Range", "0-999").statusCode())
-                .isEqualTo(202);
+        patchChunk(location, content, 0, 1000);
 
-        String digest = sha256(content);
-        HttpResponse<byte[]> response = put(location + "?digest=" + digest, Arrays.copyOfRange(content, 1000, 2048),
-                "Content-Type", OCTET_STREAM);
+        HttpResponse<byte[]> response = commitAndReadBack(name, location, content,
+                Arrays.copyOfRange(content, 1000, 2048), "Content-Type", OCTET_STREAM);
 
-        assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
-        assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/blobs/" + digest);
-        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/blobs/" + Sha256.digest(content));
     }
 
     @Test
     void putWithoutDigestIsDigestInvalid() {
         String name = uniqueName("upload-no-digest");
         String location = startUpload(name);
-        assertThat(patch(location, randomBytes(10)).statusCode()).isEqualTo(202);
+        patchStreamed(location, randomBytes(10), 0, 10);
 
         assertError(put(location, new byte[0]), 400, "DIGEST_INVALID");
         assertError(put(location + "?digest=", new byte[0]), 400, "DIGEST_INVALID");
@@ -403,8 +353,8 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-wrong-digest");
         byte[] content = randomBytes(64);
         String location = startUpload(name);
-        assertThat(patch(location, content).statusCode()).isEqualTo(202);
-        String wrong = sha256(utf8("not the content"));
+        patchStreamed(location, content, 0, content.length);
+        String wrong = Sha256.digest(utf8("not the content"));
 
         assertError(put(location + "?digest=" + wrong, new byte[0]), 400, "DIGEST_INVALID");
 
@@ -431,12 +381,12 @@ class BlobUploadApiTest {
         byte[] content = randomBytes(4096);
         String location = startUpload(name);
         String id = uploadId(location);
-        assertThat(patch(location, Arrays.copyOfRange(content, 0, 1000)).statusCode()).isEqualTo(202);
-        assertThat(patch(location, Arrays.copyOfRange(content, 1000, 4096)).statusCode()).isEqualTo(202);
+        patchStreamed(location, content, 0, 1000);
+        patchStreamed(location, content, 1000, 4096);
         assertThat(isFolder(uploadFolder(name, id))).as("upload folder while in progress").isTrue();
 
-        String digest = sha256(content);
-        assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
+        commitAndReadBack(name, location, content);
+        String digest = Sha256.digest(content);
 
         assertThat(isAbsent(uploadFolder(name, id))).as("upload folder after commit").isTrue();
         assertThat(store().readAll(blobData(digest))).isEqualTo(content);
@@ -452,18 +402,12 @@ class BlobUploadApiTest {
         String location = startUpload(name);
         int chunk = 1024 * 1024;
         for (int start = 0; start < content.length; start += chunk) {
-            int end = Math.min(content.length, start + chunk);
-            HttpResponse<byte[]> response = patch(location, Arrays.copyOfRange(content, start, end),
-                    "Content-Range", start + "-" + (end - 1));
-            assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
-            assertThat(header(response, "Range")).isEqualTo("0-" + (end - 1));
+            patchChunk(location, content, start, Math.min(content.length, start + chunk));
         }
-        String digest = sha256(content);
 
-        assertThat(put(location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
+        commitAndReadBack(name, location, content);
 
-        assertThat(store().readAll(blobData(digest))).isEqualTo(content);
-        assertThat(get("/v2/" + name + "/blobs/" + digest).body()).isEqualTo(content);
+        assertThat(store().readAll(blobData(Sha256.digest(content)))).isEqualTo(content);
     }
 
     @Test
@@ -473,11 +417,9 @@ class BlobUploadApiTest {
         byte[] content = randomBytes(500);
 
         String digest = pushBlob(first, content);
-        String location = startUpload(second);
-        assertThat(put(location + "?digest=" + digest, content).statusCode()).isEqualTo(201);
+        commitAndReadBack(second, startUpload(second), content, content);
 
         assertThat(get("/v2/" + first + "/blobs/" + digest).body()).isEqualTo(content);
-        assertThat(get("/v2/" + second + "/blobs/" + digest).body()).isEqualTo(content);
     }
 
     @ParameterizedTest(name = "Content-Type: {0}")
@@ -486,20 +428,16 @@ class BlobUploadApiTest {
         // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise.
         String name = uniqueName("upload-content-type");
         byte[] whole = utf8("a=b&c=%zz&d");
-        HttpResponse<byte[]> monolithic = post("/v2/" + name + "/blobs/uploads/?digest=" + sha256(whole), whole,
+        HttpResponse<byte[]> monolithic = post("/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(whole), whole,
                 "Content-Type", contentType);
         assertThat(monolithic.statusCode()).as(text(monolithic)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(whole)).body()).isEqualTo(whole);
+        assertThat(get("/v2/" + name + "/blobs/" + Sha256.digest(whole)).body()).isEqualTo(whole);
 
         byte[] content = utf8("x=1&y=2&z=3+4");
         String location = startUpload(name);
-        HttpResponse<byte[]> chunk = patch(location, Arrays.copyOfRange(content, 0, 6), "Content-Type", contentType);
-        assertThat(chunk.statusCode()).as(text(chunk)).isEqualTo(202);
-        assertThat(header(chunk, "Range")).isEqualTo("0-5");
-        HttpResponse<byte[]> done = put(location + "?digest=" + sha256(content),
-                Arrays.copyOfRange(content, 6, content.length), "Content-Type", contentType);
-        assertThat(done.statusCode()).as(text(done)).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        patchStreamed(location, content, 0, 6, "Content-Type", contentType);
+        commitAndReadBack(name, location, content, Arrays.copyOfRange(content, 6, content.length),
+                "Content-Type", contentType);
     }
 
     // ---------------------------------------------------------------- bodies that break off
@@ -509,7 +447,7 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-truncated");
         byte[] content = randomBytes(20);
         String location = startUpload(name);
-        assertThat(patch(location, Arrays.copyOfRange(content, 0, 10)).statusCode()).isEqualTo(202);
+        patchStreamed(location, content, 0, 10);
 
         // Announces 10 bytes, sends 5, then the client's side of the connection ends.
         RawResponse response = RegistryHttp.raw("PATCH " + location
@@ -519,10 +457,8 @@ class BlobUploadApiTest {
         HttpResponse<byte[]> status = get(location);
         assertThat(status.statusCode()).isEqualTo(204);
         assertThat(header(status, "Range")).as("upload after the broken chunk").isEqualTo("0-9");
-        HttpResponse<byte[]> resumed = patch(location, Arrays.copyOfRange(content, 10, 20), "Content-Range", "10-19");
-        assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(202);
-        assertThat(put(location + "?digest=" + sha256(content), new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        patchChunk(location, content, 10, 20);
+        commitAndReadBack(name, location, content);
     }
 
     @Test
@@ -531,18 +467,15 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-truncated-large");
         byte[] content = randomBytes(3 * 1024 * 1024);
         String location = startUpload(name);
-        assertThat(patch(location, Arrays.copyOfRange(content, 0, 1024 * 1024)).statusCode()).isEqualTo(202);
+        patchStreamed(location, content, 0, 1024 * 1024);
 
         RawResponse response = RegistryHttp.raw("PATCH " + location + " HTTP/1.1\r\nContent-Length: 2097152\r\n"
                 + "Content-Range: 1048576-3145727\r\n", Arrays.copyOfRange(content, 1024 * 1024, 1800 * 1024), true);
 
         assertThat(response.status()).as(response.head()).isEqualTo(400);
         assertThat(header(get(location), "Range")).as("upload after the broken chunk").isEqualTo("0-1048575");
-        HttpResponse<byte[]> resumed = patch(location, Arrays.copyOfRange(content, 1024 * 1024, content.length),
-                "Content-Range", "1048576-3145727");
-        assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(202);
-        assertThat(put(location + "?digest=" + sha256(content), new byte[0]).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + name + "/blobs/" + sha256(content)).body()).isEqualTo(content);
+        patchChunk(location, content, 1024 * 1024, content.length);
+        commitAndReadBack(name, location, content);
     }
 
     @Test
@@ -568,15 +501,15 @@ class BlobUploadApiTest {
         String name = uniqueName("upload-cancel");
         String location = startUpload(name);
         byte[] content = randomBytes(10);
-        assertThat(patch(location, content).statusCode()).isEqualTo(202);
+        patchStreamed(location, content, 0, content.length);
 
         HttpResponse<byte[]> response = delete(location);
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(204);
         assertError(get(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(patch(location, randomBytes(5)), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(put(location + "?digest=" + sha256(content), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(put(location + "?digest=" + sha256(content), randomBytes(3)), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(put(location + "?digest=" + Sha256.digest(content), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(put(location + "?digest=" + Sha256.digest(content), randomBytes(3)), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(delete(location), 404, "BLOB_UPLOAD_UNKNOWN");
         assertThat(isAbsent(uploadFolder(name, uploadId(location)))).isTrue();
     }
@@ -644,7 +577,7 @@ class BlobUploadApiTest {
         String target = uniqueName("mount-fallback");
         pushBlob(source, randomBytes(10));
         byte[] content = randomBytes(300);
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
 
         HttpResponse<byte[]> response = post("/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source,
                 new byte[0]);
@@ -655,8 +588,7 @@ class BlobUploadApiTest {
         assertThat(header(response, "Docker-Upload-UUID")).isEqualTo(uploadId(location));
         assertError(get("/v2/" + target + "/blobs/" + digest), 404, "BLOB_UNKNOWN");
         // The session is an ordinary one.
-        assertThat(put(location + "?digest=" + digest, content).statusCode()).isEqualTo(201);
-        assertThat(get("/v2/" + target + "/blobs/" + digest).body()).isEqualTo(content);
+        commitAndReadBack(target, location, content, content);
     }
 
     @Test
@@ -675,11 +607,62 @@ class BlobUploadApiTest {
     @Test
     void mountFromAnInvalidRepositoryNameStartsAnUploadSession() {
         String target = uniqueName("mount-badfrom");
-        String digest = sha256(UUID.randomUUID().toString());
+        String digest = Sha256.digest(UUID.randomUUID().toString());
 
         HttpResponse<byte[]> response = post("/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=Bad..Name",
                 new byte[0]);
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
+    }
+
+    // ---------------------------------------------------------------- steps of an upload
+
+    /**
+     * PATCHes bytes {@code from} to {@code to} (exclusive) of {@code content} with their Content-Range, as a
+     * chunked upload sends them; asserts 202 and that the upload now holds {@code 0-(to-1)}.
+     */
+    private static HttpResponse<byte[]> patchChunk(String location, byte[] content, int from, int to,
+            String... headers) {
+        String[] withRange = Arrays.copyOf(headers, headers.length + 2);
+        withRange[headers.length] = "Content-Range";
+        withRange[headers.length + 1] = from + "-" + (to - 1);
+        return patchExpectingRange(location, Arrays.copyOfRange(content, from, to), to, withRange);
+    }
+
+    /** As {@link #patchChunk}, without Content-Range: a streamed PATCH, appended wherever the upload stands. */
+    private static HttpResponse<byte[]> patchStreamed(String location, byte[] content, int from, int to,
+            String... headers) {
+        return patchExpectingRange(location, Arrays.copyOfRange(content, from, to), to, headers);
+    }
+
+    private static HttpResponse<byte[]> patchExpectingRange(String location, byte[] chunk, int holding,
+            String... headers) {
+        HttpResponse<byte[]> response = patch(location, chunk, headers);
+        assertThat(response.statusCode()).as(text(response)).isEqualTo(202);
+        assertThat(header(response, "Range")).isEqualTo("0-" + (holding - 1));
+        return response;
+    }
+
+    /** Commits the upload as {@code expected}'s digest and reads the blob back: every byte, none twice. */
+    private static HttpResponse<byte[]> commitAndReadBack(String name, String location, byte[] expected) {
+        return commitAndReadBack(name, location, expected, new byte[0]);
+    }
+
+    /**
+     * As {@link #commitAndReadBack(String, String, byte[])}, the PUT carrying {@code lastChunk} and the
+     * headers given; asserts 201 with the digest and returns the PUT's answer.
+     */
+    private static HttpResponse<byte[]> commitAndReadBack(String name, String location, byte[] expected,
+            byte[] lastChunk, String... headers) {
+        String digest = Sha256.digest(expected);
+        HttpResponse<byte[]> committed = put(location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
+                lastChunk, headers);
+        assertThat(committed.statusCode()).as(text(committed)).isEqualTo(201);
+        assertThat(header(committed, "Docker-Content-Digest")).isEqualTo(digest);
+        HttpResponse<byte[]> pulled = get("/v2/" + name + "/blobs/" + digest);
+        assertThat(pulled.statusCode()).isEqualTo(200);
+        assertThat(Sha256.digest(pulled.body())).as("digest of the blob read back").isEqualTo(digest);
+        assertThat(pulled.body()).isEqualTo(expected);
+        return committed;
     }
 }

@@ -9,14 +9,14 @@ import static dev.berth.api.RegistryHttp.post;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.pushManifest;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.startUpload;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -149,7 +149,7 @@ class ListingApiTest {
         }
         // In progress only: a started upload and a failed monolithic push leave no repository.
         startUpload(prefix + "/pending");
-        post("/v2/" + prefix + "/failed/blobs/uploads/?digest=" + sha256("other"), randomBytes(4));
+        post("/v2/" + prefix + "/failed/blobs/uploads/?digest=" + Sha256.digest("other"), randomBytes(4));
 
         // Walk pages of 2 from just before our names until a page goes past them.
         List<String> walked = new ArrayList<>();

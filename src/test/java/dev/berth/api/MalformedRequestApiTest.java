@@ -3,7 +3,6 @@ package dev.berth.api;
 import static dev.berth.api.RegistryHttp.OCI_MANIFEST;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.raw;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.startUpload;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
@@ -11,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
 import dev.berth.api.RegistryHttp.RawResponse;
+import dev.berth.support.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -166,21 +166,21 @@ class MalformedRequestApiTest {
                         new byte[0]),
                 request("POST", "/v2/" + name + "/blobs/uploads/?mount=" + image.layerDigest() + "&from=" + name
                         + "&digest=" + ZERO_DIGEST, null, ten),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Content-Type: multipart/form-data; boundary=xyz", ten),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Content-Type: application/x-www-form-urlencoded", ten),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Expect: 100-continue", ten),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Transfer-Encoding: chunked", utf8("a\r\n0123456789\r\n0\r\n\r\n")),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Transfer-Encoding: chunked", utf8("zz\r\n0123456789\r\n0\r\n\r\n")),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Content-Length: 10\r\nTransfer-Encoding: chunked", utf8("a\r\n0123456789\r\n0\r\n\r\n")),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Content-Length: -5", new byte[0]),
-                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + sha256(ten),
+                request("POST", "/v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(ten),
                         "Content-Length: abc", new byte[0]),
                 request("PUT", "/v2/" + name + "/blobs/" + ZERO_DIGEST, null, ten),
                 request("PATCH", location, "Content-Range: 0-18446744073709551615", ten),
@@ -197,8 +197,8 @@ class MalformedRequestApiTest {
                         utf8("--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--xyz--\r\n")),
                 request("PATCH", location, "Content-Type: multipart/mixed", ten),
                 request("PATCH", location, "Content-Type: application/x-www-form-urlencoded", utf8("a=b&c=%zz")),
-                request("PUT", other + "?digest=" + sha256(ten), "Content-Type: text/plain; charset=nonsense", ten),
-                request("PUT", other + "?digest=" + sha256(ten) + "&digest=" + ZERO_DIGEST, null, new byte[0]),
+                request("PUT", other + "?digest=" + Sha256.digest(ten), "Content-Type: text/plain; charset=nonsense", ten),
+                request("PUT", other + "?digest=" + Sha256.digest(ten) + "&digest=" + ZERO_DIGEST, null, new byte[0]),
                 request("PUT", other + "?digest", null, new byte[0]),
                 request("PUT", other + "?digest=sha256%3A" + "0".repeat(64), null, new byte[0]),
                 request("GET", location + "?_state=%zz"),
@@ -212,7 +212,7 @@ class MalformedRequestApiTest {
         byte[] five = utf8("01234");
         List<Case> cases = List.of(
                 new Case("POST ?digest= with Content-Length 10 and 5 bytes, then end of stream",
-                        "POST /v2/" + name + "/blobs/uploads/?digest=" + sha256(utf8("0123456789"))
+                        "POST /v2/" + name + "/blobs/uploads/?digest=" + Sha256.digest(utf8("0123456789"))
                                 + " HTTP/1.1\r\nContent-Length: 10\r\n", five, true),
                 new Case("PATCH with Content-Length 10 and 5 bytes, then end of stream",
                         "PATCH " + location + " HTTP/1.1\r\nContent-Length: 10\r\n", five, true),

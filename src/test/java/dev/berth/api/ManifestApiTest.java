@@ -21,14 +21,14 @@ import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.pushManifest;
 import static dev.berth.api.RegistryHttp.putManifest;
-import static dev.berth.api.RegistryHttp.randomBytes;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +69,7 @@ class ManifestApiTest {
 
         HttpResponse<byte[]> response = putManifest(name, "v1", mediaType, json);
 
-        String digest = sha256(json);
+        String digest = Sha256.digest(json);
         assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
         assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/manifests/" + digest);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
@@ -122,7 +122,7 @@ class ManifestApiTest {
 
         String digest = pushManifest(name, "exact", OCI_MANIFEST, json);
 
-        assertThat(digest).isEqualTo(sha256(json.getBytes(StandardCharsets.UTF_8)));
+        assertThat(digest).isEqualTo(Sha256.digest(json.getBytes(StandardCharsets.UTF_8)));
         assertThat(get("/v2/" + name + "/manifests/exact").body()).isEqualTo(json.getBytes(StandardCharsets.UTF_8));
         assertThat(get("/v2/" + name + "/manifests/" + digest).body()).isEqualTo(json.getBytes(StandardCharsets.UTF_8));
     }
@@ -173,7 +173,7 @@ class ManifestApiTest {
     void configNotInTheRepositoryIs404ManifestBlobUnknown() {
         String name = uniqueName("manifest-no-config");
         byte[] layer = randomBytes(10);
-        String json = imageManifest(OCI_MANIFEST, descriptor(OCI_CONFIG, sha256("never pushed"), 12),
+        String json = imageManifest(OCI_MANIFEST, descriptor(OCI_CONFIG, Sha256.digest("never pushed"), 12),
                 descriptor(OCI_LAYER, pushBlob(name, layer), layer.length));
 
         assertError(putManifest(name, "v1", OCI_MANIFEST, json), 404, "MANIFEST_BLOB_UNKNOWN");
@@ -185,7 +185,7 @@ class ManifestApiTest {
         String name = uniqueName("manifest-no-layer");
         byte[] config = utf8("{}");
         String json = imageManifest(DOCKER_MANIFEST, descriptor(DOCKER_CONFIG, pushBlob(name, config), 2),
-                descriptor(RegistryHttp.DOCKER_LAYER, sha256("layer never pushed"), 18));
+                descriptor(RegistryHttp.DOCKER_LAYER, Sha256.digest("layer never pushed"), 18));
 
         assertError(putManifest(name, "v1", DOCKER_MANIFEST, json), 404, "MANIFEST_BLOB_UNKNOWN");
     }
@@ -218,7 +218,7 @@ class ManifestApiTest {
 
         HttpResponse<byte[]> response = putManifest(name, "multi", mediaType, json);
         assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
-        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(sha256(json));
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(Sha256.digest(json));
         assertThat(get("/v2/" + name + "/manifests/multi").body()).isEqualTo(utf8(json));
     }
 
@@ -260,7 +260,7 @@ class ManifestApiTest {
 
         assertError(putManifest(name, "v2", OCI_MANIFEST,
                 "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":" + config
-                        + ",\"layers\":[{\"mediaType\":\"" + OCI_LAYER + "\",\"digest\":\"" + sha256("x")
+                        + ",\"layers\":[{\"mediaType\":\"" + OCI_LAYER + "\",\"digest\":\"" + Sha256.digest("x")
                         + "\",\"size\":99999999999999999999999}]}"), 400, "MANIFEST_INVALID");
     }
 
@@ -315,7 +315,7 @@ class ManifestApiTest {
         HttpResponse<byte[]> response = putManifest(name, "big", OCI_MANIFEST, json);
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
-        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(sha256(json));
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(Sha256.digest(json));
         assertThat(get("/v2/" + name + "/manifests/big").body()).isEqualTo(json);
     }
 
@@ -335,7 +335,7 @@ class ManifestApiTest {
     void putByADigestThatIsNotTheBodysIsDigestInvalid() {
         String name = uniqueName("manifest-digest-ref");
         Image image = pushImage(name, "v1", OCI_MANIFEST);
-        String other = sha256("another manifest");
+        String other = Sha256.digest("another manifest");
 
         assertError(putManifest(name, other, OCI_MANIFEST, image.json()), 400, "DIGEST_INVALID");
         assertError(get("/v2/" + name + "/manifests/" + other), 404, "MANIFEST_UNKNOWN");
@@ -369,7 +369,7 @@ class ManifestApiTest {
     void unknownTagOrDigestIs404ManifestUnknown() {
         String name = uniqueName("manifest-unknown");
         pushImage(name, "v1", OCI_MANIFEST);
-        String digest = sha256(UUID.randomUUID().toString());
+        String digest = Sha256.digest(UUID.randomUUID().toString());
 
         assertError(get("/v2/" + name + "/manifests/nope"), 404, "MANIFEST_UNKNOWN");
         assertError(get("/v2/" + name + "/manifests/" + digest), 404, "MANIFEST_UNKNOWN");
@@ -436,7 +436,7 @@ class ManifestApiTest {
     void layersPointingElsewhereAreRefusedUnlessTheirUrlsAreAllowed(String mediaType) {
         String name = uniqueName("manifest-urls");
         String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
-        String foreign = "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + sha256(UUID.randomUUID().toString())
+        String foreign = "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Sha256.digest(UUID.randomUUID().toString())
                 + "\",\"size\":1234,\"urls\":[\"https://attacker.example/layer.tar.gz\"]}";
 
         HttpResponse<byte[]> response = putManifest(name, "foreign", OCI_MANIFEST,
@@ -451,7 +451,7 @@ class ManifestApiTest {
         String name = uniqueName("manifest-nondist");
         String config = descriptor(OCI_CONFIG, pushBlob(name, utf8("{}")), 2);
         String missing = descriptor("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-                sha256(UUID.randomUUID().toString()), 10);
+                Sha256.digest(UUID.randomUUID().toString()), 10);
 
         assertError(putManifest(name, "v1", OCI_MANIFEST, imageManifest(OCI_MANIFEST, config, missing)), 404,
                 "MANIFEST_BLOB_UNKNOWN");
@@ -558,7 +558,7 @@ class ManifestApiTest {
         pushImage(name, "v1", OCI_MANIFEST);
 
         assertError(delete("/v2/" + name + "/manifests/nope"), 404, "MANIFEST_UNKNOWN");
-        assertError(delete("/v2/" + name + "/manifests/" + sha256(UUID.randomUUID().toString())), 404,
+        assertError(delete("/v2/" + name + "/manifests/" + Sha256.digest(UUID.randomUUID().toString())), 404,
                 "MANIFEST_UNKNOWN");
         assertError(delete("/v2/" + uniqueName("manifest-delete-no-repo") + "/manifests/v1"), 404,
                 "MANIFEST_UNKNOWN");

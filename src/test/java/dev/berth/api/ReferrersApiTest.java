@@ -15,13 +15,13 @@ import static dev.berth.api.RegistryHttp.json;
 import static dev.berth.api.RegistryHttp.pushBlob;
 import static dev.berth.api.RegistryHttp.pushImage;
 import static dev.berth.api.RegistryHttp.putManifest;
-import static dev.berth.api.RegistryHttp.sha256;
 import static dev.berth.api.RegistryHttp.text;
 import static dev.berth.api.RegistryHttp.uniqueName;
 import static dev.berth.api.RegistryHttp.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.api.RegistryHttp.Image;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -58,20 +58,20 @@ class ReferrersApiTest {
         pushBlob(name, EMPTY_JSON);
         String json = artifact(SIGNATURE, subject, null);
 
-        HttpResponse<byte[]> response = putManifest(name, sha256(json), OCI_MANIFEST, json);
+        HttpResponse<byte[]> response = putManifest(name, Sha256.digest(json), OCI_MANIFEST, json);
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
         assertThat(header(response, "OCI-Subject")).isEqualTo(subject.digest());
-        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(sha256(json));
-        assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/manifests/" + sha256(json));
-        assertThat(get("/v2/" + name + "/manifests/" + sha256(json)).body()).isEqualTo(utf8(json));
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(Sha256.digest(json));
+        assertThat(header(response, "Location")).isEqualTo("/v2/" + name + "/manifests/" + Sha256.digest(json));
+        assertThat(get("/v2/" + name + "/manifests/" + Sha256.digest(json)).body()).isEqualTo(utf8(json));
     }
 
     @Test
     void subjectMayBeAbsentWhenTheReferrerIsPushed() {
         String name = uniqueName("ref-absent");
         pushBlob(name, EMPTY_JSON);
-        String missing = sha256("subject pushed later " + UUID.randomUUID());
+        String missing = Sha256.digest("subject pushed later " + UUID.randomUUID());
         String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"" + SIGNATURE
                 + "\",\"config\":" + EMPTY_DESCRIPTOR + ",\"layers\":[" + EMPTY_DESCRIPTOR + "],\"subject\":"
                 + descriptor(OCI_MANIFEST, missing, 1234) + "}";
@@ -82,7 +82,7 @@ class ReferrersApiTest {
         assertThat(header(response, "OCI-Subject")).isEqualTo(missing);
         JsonNode listed = json(get("/v2/" + name + "/referrers/" + missing)).path("manifests");
         assertThat(listed).hasSize(1);
-        assertThat(listed.get(0).path("digest").asString()).isEqualTo(sha256(json));
+        assertThat(listed.get(0).path("digest").asString()).isEqualTo(Sha256.digest(json));
     }
 
     @Test
@@ -181,7 +181,7 @@ class ReferrersApiTest {
         String name = uniqueName("ref-none");
         Image subject = pushImage(name, "v1", OCI_MANIFEST);
 
-        for (String digest : new String[] {subject.digest(), sha256(UUID.randomUUID().toString())}) {
+        for (String digest : new String[] {subject.digest(), Sha256.digest(UUID.randomUUID().toString())}) {
             HttpResponse<byte[]> response = get("/v2/" + name + "/referrers/" + digest);
 
             assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
@@ -197,7 +197,7 @@ class ReferrersApiTest {
     @Test
     void referrersOfARepositoryThatDoesNotExistIsAnEmptyIndex() {
         HttpResponse<byte[]> response = get("/v2/" + uniqueName("ref-no-repo") + "/referrers/"
-                + sha256(UUID.randomUUID().toString()));
+                + Sha256.digest(UUID.randomUUID().toString()));
 
         assertThat(response.statusCode()).as(text(response)).isEqualTo(200);
         assertThat(json(response).path("manifests")).isEmpty();
@@ -242,7 +242,7 @@ class ReferrersApiTest {
 
         JsonNode listed = json(get("/v2/" + name + "/referrers/" + subject.digest())).path("manifests");
         assertThat(listed).hasSize(1);
-        assertThat(listed.get(0).path("digest").asString()).isEqualTo(sha256(json));
+        assertThat(listed.get(0).path("digest").asString()).isEqualTo(Sha256.digest(json));
     }
 
     @Test
@@ -300,7 +300,7 @@ class ReferrersApiTest {
 
     private static Referrer pushReferrer(String name, String mediaType, String json, String artifactType,
             String annotations) {
-        String digest = sha256(json);
+        String digest = Sha256.digest(json);
         HttpResponse<byte[]> response = putManifest(name, digest, mediaType, json);
         assertThat(response.statusCode()).as(text(response)).isEqualTo(201);
         int size = utf8(json).length;

@@ -4,26 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.storage.StorageDriver;
 import dev.berth.support.Azurite;
+import dev.berth.support.Http;
+import dev.berth.support.RandomBytes;
 import dev.berth.support.RawHttp;
+import dev.berth.support.Sha256;
 import dev.berth.support.SharedBerth;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -47,21 +37,13 @@ final class RegistryHttp {
     static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
     /** The OCI empty descriptor's content, {@code {}}. */
     static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
-    static final String EMPTY_JSON_DIGEST = sha256(EMPTY_JSON);
-    static final String EMPTY_BLOB_DIGEST = sha256(new byte[0]);
+    static final String EMPTY_JSON_DIGEST = Sha256.digest(EMPTY_JSON);
+    static final String EMPTY_BLOB_DIGEST = Sha256.digest(new byte[0]);
 
     static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
     static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-
-    private static final Random RANDOM = new Random();
 
     private RegistryHttp() {
     }
@@ -73,26 +55,8 @@ final class RegistryHttp {
         return prefix + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    static byte[] randomBytes(int size) {
-        byte[] bytes = new byte[size];
-        RANDOM.nextBytes(bytes);
-        return bytes;
-    }
-
     static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String sha256(byte[] content) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String sha256(String content) {
-        return sha256(utf8(content));
     }
 
     static String hex(String digest) {
@@ -106,32 +70,16 @@ final class RegistryHttp {
     }
 
     static HttpRequest.Builder request(String method, String pathAndQuery, byte[] body) {
-        HttpRequest.BodyPublisher publisher = body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body);
-        return HttpRequest.newBuilder(uri(pathAndQuery))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, publisher);
+        return Http.request(method, uri(pathAndQuery), body);
     }
 
     static HttpResponse<byte[]> send(HttpRequest.Builder request) {
-        try {
-            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Http.send(request);
     }
 
     /** Sends {@code method path} with an optional body and {@code name, value} header pairs. */
     static HttpResponse<byte[]> send(String method, String pathAndQuery, byte[] body, String... headers) {
-        HttpRequest.Builder request = request(method, pathAndQuery, body);
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        return send(request);
+        return Http.send(method, uri(pathAndQuery), body, headers);
     }
 
     static HttpResponse<byte[]> get(String path, String... headers) {
@@ -162,7 +110,7 @@ final class RegistryHttp {
 
     /** Pushes a whole blob with one {@code POST ?digest=} and returns its digest. */
     static String pushBlob(String repository, byte[] content) {
-        String digest = sha256(content);
+        String digest = Sha256.digest(content);
         HttpResponse<byte[]> response = post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, content,
                 "Content-Type", "application/octet-stream");
         assertThat(response.statusCode()).as("push blob %s to %s: %s", digest, repository, text(response))
@@ -186,7 +134,7 @@ final class RegistryHttp {
         HttpResponse<byte[]> response = putManifest(repository, reference, mediaType, json);
         assertThat(response.statusCode()).as("push manifest %s:%s: %s", repository, reference, text(response))
                 .isEqualTo(201);
-        String digest = sha256(json);
+        String digest = Sha256.digest(json);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
         return digest;
     }
@@ -234,13 +182,13 @@ final class RegistryHttp {
     static Image pushImage(String repository, String tag, String mediaType) {
         boolean docker = mediaType.equals(DOCKER_MANIFEST);
         byte[] config = utf8("{\"architecture\":\"amd64\",\"os\":\"linux\",\"nonce\":\"" + UUID.randomUUID() + "\"}");
-        byte[] layer = randomBytes(300);
+        byte[] layer = RandomBytes.randomBytes(300);
         String configDigest = pushBlob(repository, config);
         String layerDigest = pushBlob(repository, layer);
         String json = imageManifest(mediaType,
                 descriptor(docker ? DOCKER_CONFIG : OCI_CONFIG, configDigest, config.length),
                 descriptor(docker ? DOCKER_LAYER : OCI_LAYER, layerDigest, layer.length));
-        String digest = pushManifest(repository, tag == null ? sha256(json) : tag, mediaType, json);
+        String digest = pushManifest(repository, tag == null ? Sha256.digest(json) : tag, mediaType, json);
         return new Image(repository, mediaType, json, digest, configDigest, layerDigest);
     }
 

@@ -3,10 +3,10 @@ package dev.berth.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.clients.Commands;
+import dev.berth.support.Http;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -23,31 +23,17 @@ import tools.jackson.databind.json.JsonMapper;
 final class AuthTesting {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
 
     private AuthTesting() {
     }
 
     /** Sends {@code method uri} with an optional Authorization header, body and {@code name, value} headers. */
     static HttpResponse<String> send(String method, URI uri, String authorization, byte[] body, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder request = Http.request(method, uri, body, headers);
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
-        try {
-            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return Http.sendText(request);
     }
 
     static HttpResponse<String> get(URI uri, String authorization) {

@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.berth.clients.Commands;
 import dev.berth.support.BerthServer;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -19,9 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -221,7 +220,7 @@ class TokenAuthTest {
     @Test
     void mountWithoutPullOnSourceFallsBackToUpload() throws Exception {
         byte[] blob = ("mount me " + Commands.randomSuffix()).getBytes(StandardCharsets.UTF_8);
-        String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
+        String digest = Sha256.digest(blob);
         String admin = bearer(List.of(entry("repository", "team/src", "pull", "push")));
         assertThat(send("POST", berth.uri("/v2/team/src/blobs/uploads/?digest=" + digest), admin, blob).statusCode())
                 .isEqualTo(201);

@@ -2,17 +2,15 @@ package dev.berth.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.support.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +40,7 @@ public final class OciLayouts {
     public record Blob(String mediaType, String digest, byte[] bytes) {
 
         public static Blob of(String mediaType, byte[] bytes) {
-            return new Blob(mediaType, sha256(bytes), bytes);
+            return new Blob(mediaType, Sha256.digest(bytes), bytes);
         }
 
         String descriptor() {
@@ -96,7 +94,7 @@ public final class OciLayouts {
         String config = "{\"created\":\"2024-01-01T00:00:00Z\",\"architecture\":\"amd64\",\"os\":\"linux\","
                 + "\"config\":{\"Env\":[\"PATH=/usr/bin:/bin\"],\"Cmd\":[\"/berth/hello.txt\"],"
                 + "\"Labels\":{\"dev.berth.test\":\"" + note.trim() + "\"}},"
-                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + sha256(tar1) + "\",\"" + sha256(tar2) + "\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Sha256.digest(tar1) + "\",\"" + Sha256.digest(tar2) + "\"]},"
                 + "\"history\":[{\"created\":\"2024-01-01T00:00:00Z\",\"created_by\":\"berth test layer 1\"},"
                 + "{\"created\":\"2024-01-01T00:00:00Z\",\"created_by\":\"berth test layer 2\"}]}";
         Blob configBlob = Blob.of(OCI_CONFIG, config.getBytes(StandardCharsets.UTF_8));
@@ -207,14 +205,6 @@ public final class OciLayouts {
 
     // ---------------------------------------------------------------------------------------------------
 
-    public static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static Path blobPath(Path dir, String digest) {
         assertThat(digest).as("digest").matches("sha256:[0-9a-f]{64}");
         return dir.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
@@ -224,7 +214,7 @@ public final class OciLayouts {
         Path path = blobPath(dir, digest);
         assertThat(path).as("blob %s in %s", digest, dir).exists();
         byte[] bytes = Files.readAllBytes(path);
-        assertThat(sha256(bytes)).as("content of blob file %s", path).isEqualTo(digest);
+        assertThat(Sha256.digest(bytes)).as("content of blob file %s", path).isEqualTo(digest);
         return new Blob(mediaType, digest, bytes);
     }
 

@@ -1,19 +1,18 @@
 package dev.berth.cluster;
 
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.Azurite;
-import java.net.http.HttpClient;
+import dev.berth.support.Http;
+import dev.berth.support.Sha256;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,20 +38,17 @@ class ManyPushesInSmallHeapTest {
     @ValueSource(strings = {"azure", "filesystem"})
     void thirtyTwoPushesOfEightMegabytesInA128MegabyteHeap(String store) throws Exception {
         String[] storeArgs = store.equals("azure")
-                ? new String[] {"--berth.storage.backend=azure",
-                        "--berth.storage.azure.connection-string=" + Azurite.get().getConnectionString(),
-                        "--berth.storage.azure.container=berth-small-heap"}
+                ? Azurite.berthArgs("berth-small-heap")
                 : new String[] {"--berth.storage.backend=filesystem",
                         "--berth.storage.filesystem.root=" + Files.createDirectories(work.resolve("store"))};
         try (BerthProcess berth = BerthProcess.start("small-heap-" + store, List.of("-Xmx128m",
                 "-XX:+ExitOnOutOfMemoryError"), Azurite.get().getConnectionString(), storeArgs)) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             ExecutorService clients = Executors.newFixedThreadPool(PUSHES);
             List<Future<String>> pushes = new ArrayList<>();
             long start = System.nanoTime();
             for (int i = 0; i < PUSHES; i++) {
                 int client = i;
-                pushes.add(clients.submit(() -> push(http, berth, "heap/c" + client, client)));
+                pushes.add(clients.submit(() -> push(berth, "heap/c" + client, client)));
             }
             List<String> outcomes = new ArrayList<>();
             for (Future<String> push : pushes) {
@@ -68,31 +64,26 @@ class ManyPushesInSmallHeapTest {
     }
 
     /** POST, the whole body in one streamed PATCH (as docker sends it), PUT; then the size read back. */
-    private static String push(HttpClient http, BerthProcess berth, String repository, int seed) throws Exception {
-        byte[] blob = new byte[SIZE];
-        new Random(seed).nextBytes(blob);
-        String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(blob));
-        HttpResponse<String> started = http.send(HttpRequest.newBuilder(berth.uri("/v2/" + repository
-                + "/blobs/uploads/")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    private static String push(BerthProcess berth, String repository, int seed) {
+        byte[] blob = randomBytes(SIZE, seed);
+        String digest = Sha256.digest(blob);
+        HttpResponse<String> started = Http.sendText("POST", berth.uri("/v2/" + repository + "/blobs/uploads/"), null);
         if (started.statusCode() != 202) {
             return "POST " + started.statusCode();
         }
         String location = started.headers().firstValue("Location").orElseThrow();
-        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(berth.uri(location))
+        HttpResponse<String> patched = Http.sendText(Http.request("PATCH", berth.uri(location), null)
                 .timeout(Duration.ofMinutes(3))
-                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(blob)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(blob))));
         if (patched.statusCode() != 202) {
             return "PATCH " + patched.statusCode() + " " + patched.body();
         }
-        HttpResponse<String> committed = http.send(HttpRequest.newBuilder(berth.uri(location + "?digest=" + digest))
-                .timeout(Duration.ofMinutes(3)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> committed = Http.sendText(Http.request("PUT", berth.uri(location + "?digest=" + digest),
+                null).timeout(Duration.ofMinutes(3)));
         if (committed.statusCode() != 201) {
             return "PUT " + committed.statusCode() + " " + committed.body();
         }
-        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(berth.uri("/v2/" + repository + "/blobs/" + digest))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> head = Http.sendText("HEAD", berth.uri("/v2/" + repository + "/blobs/" + digest), null);
         return head.headers().firstValue("Content-Length").equals(java.util.Optional.of(String.valueOf(SIZE)))
                 ? "201" : "HEAD " + head.statusCode();
     }

@@ -3,16 +3,14 @@ package dev.berth.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.Azurite;
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.berth.support.Http;
+import dev.berth.support.Sha256;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -47,8 +45,6 @@ class ReplicasKilledUnderLoadTest {
     static final List<BerthProcess> live = new CopyOnWriteArrayList<>();
     /** Every replica ever started, stopped at the end whatever happened. */
     static final List<BerthProcess> started = new CopyOnWriteArrayList<>();
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Every blob and manifest a client was told was stored, to read back at the end. */
     static final Map<String, String> acknowledgedBlobs = new ConcurrentHashMap<>();
@@ -128,16 +124,14 @@ class ReplicasKilledUnderLoadTest {
                 acknowledgedBlobs.size(), acknowledgedManifests.size());
 
         for (Map.Entry<String, String> blob : acknowledgedBlobs.entrySet()) {
-            HttpResponse<byte[]> read = http.send(HttpRequest.newBuilder(any().uri(blob.getValue())).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> read = Http.send("GET", any().uri(blob.getValue()), null);
             assertThat(read.statusCode()).as("GET %s", blob.getValue()).isEqualTo(200);
-            assertThat(sha256(read.body())).as("bytes of %s", blob.getValue()).isEqualTo(blob.getKey());
+            assertThat(Sha256.digest(read.body())).as("bytes of %s", blob.getValue()).isEqualTo(blob.getKey());
         }
         for (Map.Entry<String, String> manifest : acknowledgedManifests.entrySet()) {
-            HttpResponse<byte[]> read = http.send(HttpRequest.newBuilder(any().uri(manifest.getKey()))
-                    .header("Accept", OCI_MANIFEST).build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> read = Http.send("GET", any().uri(manifest.getKey()), null, "Accept", OCI_MANIFEST);
             assertThat(read.statusCode()).as("GET %s", manifest.getKey()).isEqualTo(200);
-            assertThat(sha256(read.body())).as("digest of %s", manifest.getKey()).isEqualTo(manifest.getValue());
+            assertThat(Sha256.digest(read.body())).as("digest of %s", manifest.getKey()).isEqualTo(manifest.getValue());
         }
         assertThat(kills.get()).as("replicas killed").isGreaterThanOrEqualTo(3);
         assertThat(acknowledgedManifests).as("images pushed").isNotEmpty();
@@ -187,7 +181,7 @@ class ReplicasKilledUnderLoadTest {
         for (int attempt = 0; ; attempt++) {
             HttpResponse<String> pushed = send("PUT", path, manifest, "Content-Type", OCI_MANIFEST);
             if (pushed != null && pushed.statusCode() == 201) {
-                acknowledgedManifests.put(path, sha256(manifest));
+                acknowledgedManifests.put(path, Sha256.digest(manifest));
                 return;
             }
             requireRetry(pushed, attempt, path);
@@ -197,7 +191,7 @@ class ReplicasKilledUnderLoadTest {
 
     /** One upload: chunks to random replicas, resumed from where the store says it stands after any break. */
     private static String uploadBlob(String repository, byte[] blob, Random random) throws Exception {
-        String digest = sha256(blob);
+        String digest = Sha256.digest(blob);
         String location = null;
         for (int attempt = 0; location == null; attempt++) {
             HttpResponse<String> started = send("POST", "/v2/" + repository + "/blobs/uploads/", new byte[0]);
@@ -266,14 +260,9 @@ class ReplicasKilledUnderLoadTest {
     /** The request on a random live replica; null when the replica did not answer (killed, or starting). */
     private static HttpResponse<String> send(String method, String path, byte[] body, String... headers)
             throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(any().uri(path)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException broken) {
+            return Http.sendText(method, any().uri(path), body, headers);
+        } catch (UncheckedIOException broken) {
             return null;
         }
     }
@@ -283,11 +272,4 @@ class ReplicasKilledUnderLoadTest {
         return (BerthProcess) now[ThreadLocalRandom.current().nextInt(now.length)];
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

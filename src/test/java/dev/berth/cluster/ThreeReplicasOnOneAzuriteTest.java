@@ -1,5 +1,6 @@
 package dev.berth.cluster;
 
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -15,21 +16,18 @@ import dev.berth.storage.StorageProperties;
 import dev.berth.storage.azure.AzureStorageDriver;
 import dev.berth.storage.azure.AzureStorageDrivers;
 import dev.berth.support.Azurite;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,10 +48,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -62,26 +60,19 @@ import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.io.TempDir;
-import org.testcontainers.azure.AzuriteContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
- * Three Berth replicas, each its own OS process, on one Azure Blob Storage container (Azurite, started once
- * for the class), as a cluster behind a load balancer: every request of an upload may reach a different
+ * Three Berth replicas, each its own OS process, on one Azure Blob Storage container (of its own, in the
+ * shared Azurite), as a cluster behind a load balancer: every request of an upload may reach a different
  * replica, a replica may die mid-request, and two replicas may race on the same tag.
  *
  * <p>Replicas log to {@code target/cluster-logs/}; a failing test carries the last lines of every replica's
  * log as a suppressed exception. The test that kills a replica runs last; should another test follow it, the
  * dead replica is replaced first.
  */
-@Testcontainers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ThreeReplicasOnOneAzuriteTest {
-
-    /** The image {@code scripts/build-azurite-image} builds offline; the same as AzureStorageDriverTest's. */
-    static final String AZURITE_IMAGE = Azurite.IMAGE;
 
     static final String CONTAINER = "berth-cluster";
 
@@ -90,9 +81,6 @@ class ThreeReplicasOnOneAzuriteTest {
     private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"(sha256:[0-9a-f]{64})\"");
 
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-
-    @Container
-    static final AzuriteContainer AZURITE = new AzuriteContainer(AZURITE_IMAGE);
 
     /** Replicas A, B and C; a killed one is replaced in place before the next test. */
     static final List<BerthProcess> replicas = new ArrayList<>();
@@ -116,7 +104,7 @@ class ThreeReplicasOnOneAzuriteTest {
     @BeforeAll
     static void startReplicas() throws Exception {
         store = AzureStorageDrivers.create(
-                new StorageProperties.Azure(AZURITE.getConnectionString(), null, null, null, CONTAINER, null, true));
+                new StorageProperties.Azure(Azurite.get().getConnectionString(), null, null, null, CONTAINER, null, true));
         long started = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
@@ -144,7 +132,7 @@ class ThreeReplicasOnOneAzuriteTest {
     }
 
     static BerthProcess startReplica(String name) {
-        return BerthProcess.startOnAzure(name, AZURITE.getConnectionString(), CONTAINER);
+        return BerthProcess.startOnAzure(name, Azurite.get().getConnectionString(), CONTAINER);
     }
 
     /** Replaces any replica an earlier test killed, so every test starts with three (none is, in the usual order). */
@@ -179,7 +167,7 @@ class ThreeReplicasOnOneAzuriteTest {
         int[] chunks = {9 * MIB + 7, 1, 64 * 1024 - 1, 64 * 1024, 3 * MIB, 2 * MIB + 333, 1 * MIB, 4321};
         int total = Arrays.stream(chunks).sum();
         byte[] blob = randomBytes(total, 11);
-        String digest = sha256(blob);
+        String digest = Sha256.digest(blob);
         String repository = "cluster/rotate-" + Commands.randomSuffix();
 
         HttpResponse<String> started = send(a, "POST", "/v2/" + repository + "/blobs/uploads/", new byte[0], null);
@@ -231,7 +219,7 @@ class ThreeReplicasOnOneAzuriteTest {
             assertThat(pulled.statusCode()).as("GET blob from %s", replica).isEqualTo(200);
             assertThat(pulled.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
             assertThat(pulled.body().length).as("length from %s", replica).isEqualTo(total);
-            assertThat(sha256(pulled.body())).as("digest of the bytes from %s", replica).isEqualTo(digest);
+            assertThat(Sha256.digest(pulled.body())).as("digest of the bytes from %s", replica).isEqualTo(digest);
             assertThat(pulled.body()).as("bytes from %s", replica).isEqualTo(blob);
 
             // The finished upload is gone for every replica.
@@ -326,7 +314,7 @@ class ThreeReplicasOnOneAzuriteTest {
                 // One layer both sides upload at once (two replicas completing the same content-addressed blob),
                 // and a config of each side's own.
                 byte[] layer = randomBytes(3 * MIB + round, 100 + round);
-                String layerDigest = sha256(layer);
+                String layerDigest = Sha256.digest(layer);
                 List<byte[]> manifests = new ArrayList<>();
                 List<byte[]> configs = new ArrayList<>();
                 for (int side = 0; side < 2; side++) {
@@ -335,12 +323,12 @@ class ThreeReplicasOnOneAzuriteTest {
                             + layerDigest + "\"]}}").getBytes(StandardCharsets.UTF_8);
                     configs.add(config);
                     manifests.add(("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                            + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + sha256(config)
+                            + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Sha256.digest(config)
                             + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
                             + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layerDigest
                             + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8));
                 }
-                List<String> manifestDigests = manifests.stream().map(ThreeReplicasOnOneAzuriteTest::sha256).toList();
+                List<String> manifestDigests = manifests.stream().map(Sha256::digest).toList();
                 everyManifest.addAll(manifestDigests);
 
                 CyclicBarrier blobsStart = new CyclicBarrier(2);
@@ -354,7 +342,7 @@ class ThreeReplicasOnOneAzuriteTest {
                         List<String> statuses = new ArrayList<>();
                         blobsStart.await(30, TimeUnit.SECONDS);
                         statuses.add(expect(replica, 201, send(replica, "POST", "/v2/" + repository
-                                + "/blobs/uploads/?digest=" + sha256(config), config, null), serverErrors));
+                                + "/blobs/uploads/?digest=" + Sha256.digest(config), config, null), serverErrors));
                         HttpResponse<String> opened = send(replica, "POST", "/v2/" + repository + "/blobs/uploads/",
                                 new byte[0], null);
                         statuses.add(expect(replica, 202, opened, serverErrors));
@@ -381,7 +369,7 @@ class ThreeReplicasOnOneAzuriteTest {
                     HttpResponse<byte[]> resolved = getManifest(replica, repository, tag);
                     assertThat(resolved.statusCode()).as("GET tag from %s in round %d", replica, round).isEqualTo(200);
                     String resolvedDigest = resolved.headers().firstValue("Docker-Content-Digest").orElseThrow();
-                    assertThat(sha256(resolved.body())).isEqualTo(resolvedDigest);
+                    assertThat(Sha256.digest(resolved.body())).isEqualTo(resolvedDigest);
                     assertThat(resolvedDigest).as("the tag after round %d names one of its two manifests", round)
                             .isIn(manifestDigests);
                     if (winner == null) {
@@ -403,7 +391,7 @@ class ThreeReplicasOnOneAzuriteTest {
         for (BerthProcess replica : replicas) {
             HttpResponse<byte[]> manifest = getManifest(replica, repository, tag);
             assertThat(manifest.statusCode()).isEqualTo(200);
-            assertThat(sha256(manifest.body())).as("manifest of the tag from %s", replica).isEqualTo(lastWinner);
+            assertThat(Sha256.digest(manifest.body())).as("manifest of the tag from %s", replica).isEqualTo(lastWinner);
             Matcher references = DIGEST.matcher(new String(manifest.body(), StandardCharsets.UTF_8));
             int blobs = 0;
             while (references.find()) {
@@ -412,7 +400,7 @@ class ThreeReplicasOnOneAzuriteTest {
                         replica.uri("/v2/" + repository + "/blobs/" + blobDigest)).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertThat(blob.statusCode()).as("GET %s from %s", blobDigest, replica).isEqualTo(200);
-                assertThat(sha256(blob.body())).as("content of %s from %s", blobDigest, replica).isEqualTo(blobDigest);
+                assertThat(Sha256.digest(blob.body())).as("content of %s from %s", blobDigest, replica).isEqualTo(blobDigest);
                 blobs++;
             }
             assertThat(blobs).as("config and layer referenced").isEqualTo(2);
@@ -437,7 +425,7 @@ class ThreeReplicasOnOneAzuriteTest {
         BerthProcess c = replicas.get(2);
         int chunk = 16 * MIB;
         byte[] blob = randomBytes(4 * chunk, 33);
-        String digest = sha256(blob);
+        String digest = Sha256.digest(blob);
         String repository = "cluster/killed-" + Commands.randomSuffix();
 
         HttpResponse<String> started = send(a, "POST", "/v2/" + repository + "/blobs/uploads/", new byte[0], null);
@@ -504,7 +492,7 @@ class ThreeReplicasOnOneAzuriteTest {
                 c.uri("/v2/" + repository + "/blobs/" + digest)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(pulled.statusCode()).as("GET from %s", c).isEqualTo(200);
         assertThat(pulled.body().length).isEqualTo(blob.length);
-        assertThat(sha256(pulled.body())).as("digest of the bytes from %s", c).isEqualTo(digest);
+        assertThat(Sha256.digest(pulled.body())).as("digest of the bytes from %s", c).isEqualTo(digest);
         assertThat(pulled.body()).isEqualTo(blob);
         HttpResponse<Void> head = http.send(HttpRequest.newBuilder(b.uri("/v2/" + repository + "/blobs/" + digest))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
@@ -642,20 +630,6 @@ class ThreeReplicasOnOneAzuriteTest {
         String output = Commands.docker(Duration.ofSeconds(120), "build", "--force-rm", "-q", "-t", tag, context.toString());
         String[] lines = output.split("\\R");
         return lines[lines.length - 1].trim();
-    }
-
-    static byte[] randomBytes(int size, long seed) {
-        byte[] bytes = new byte[size];
-        new Random(seed).nextBytes(bytes);
-        return bytes;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

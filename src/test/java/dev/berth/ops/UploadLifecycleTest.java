@@ -1,158 +1,86 @@
 package dev.berth.ops;
 
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.BerthServer;
+import dev.berth.support.Http;
+import dev.berth.support.MovableClock;
 import dev.berth.support.Sha256;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
+import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Upload timeouts, the purge and what the metrics show of them, on a real store with real HTTP. Each test
- * has Berth instances of its own so the counters it reads are its own.
+ * Upload timeouts, the purge and what the metrics show of them, in a running Berth with real HTTP: that the
+ * configured timeouts and schedule reach the services, a graceful stop, readiness and the scrape. The rules
+ * themselves (what expires, what the purge deletes and spares, its dry run and lease) are checked without a
+ * server by {@code registry.upload.UploadTimeoutsAndPurgeTest}. Each test has Berth instances of its own, so
+ * the counters it reads are its own, and a clock it moves instead of waiting timeouts out.
  */
 class UploadLifecycleTest {
 
-    private static final String[] SHORT_TIMEOUTS = {"--berth.uploads.idle-timeout=2s",
-            "--berth.uploads.purge.enabled=false"};
+    private static final String PURGE_OFF = "--berth.uploads.purge.enabled=false";
 
     @TempDir
     Path store;
 
-    final HttpClient http = HttpClient.newHttpClient();
+    final MovableClock clock = new MovableClock();
     final JsonMapper json = JsonMapper.builder().build();
 
     @Test
-    void anUploadLeftIdleExpiresAndTheNextChunkIsToldSo() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+    void theConfiguredIdleTimeoutExpiresUploadsForTheirNextChunkAndForThePurge() throws Exception {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, clock, "--berth.uploads.idle-timeout=2s",
+                PURGE_OFF)) {
             String location = startUpload(berth, "life/idle");
             assertThat(send(berth, "PATCH", location, new byte[1000]).statusCode()).isEqualTo(202);
-            Thread.sleep(2500);
+            clock.advance(Duration.ofMillis(2500));
 
             HttpResponse<String> late = send(berth, "PATCH", location, new byte[1000]);
             assertThat(late.statusCode()).isEqualTo(404);
             assertThat(late.body()).contains("BLOB_UPLOAD_UNKNOWN").contains("expired");
             assertThat(uploadsOf("life/idle")).isEmpty();
             assertThat(scrape(berth).value("berth_uploads_expired_total", "reason=\"idle\"")).isEqualTo(1);
-        }
-    }
 
-    @Test
-    void thePurgeDeletesStaleUploadsAndSparesLiveUploadsAndBlobs() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            String stale = uploadHolding(berth, "life/purge", 4096);
-            byte[] blob = randomBytes(10_000);
-            String digest = pushBlob(berth, "life/purge", blob);
-            Thread.sleep(2500);
-            String live = startUpload(berth, "life/purge");
-            send(berth, "PATCH", live, new byte[100]);
-
+            uploadHolding(berth, "life/purge", 4096);
+            clock.advance(Duration.ofMillis(2500));
             JsonNode report = purge(berth);
             assertThat(report.path("ran").asBoolean()).isTrue();
             assertThat(report.path("deleted").asInt()).isEqualTo(1);
             assertThat(report.path("bytesReclaimed").asLong()).isEqualTo(4096);
-            assertThat(uploadsOf("life/purge")).containsExactly(uploadId(live));
-
-            byte[] rest = randomBytes(50);
-            assertThat(send(berth, "PATCH", live, rest).statusCode()).isEqualTo(202);
-            HttpResponse<String> pulled = http.send(HttpRequest.newBuilder(
-                    berth.uri("/v2/life/purge/blobs/" + digest)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(pulled.statusCode()).isEqualTo(200);
+            assertThat(uploadsOf("life/purge")).isEmpty();
 
             Scrape metrics = scrape(berth);
             assertThat(metrics.value("berth_purge_uploads_deleted_total")).isEqualTo(1);
             assertThat(metrics.value("berth_purge_reclaimed_bytes_total")).isEqualTo(4096);
             assertThat(metrics.value("berth_purge_runs_total", "outcome=\"ran\"")).isEqualTo(1);
-            assertThat(metrics.value("berth_uploads_expired_total", "reason=\"idle\"")).isEqualTo(1);
+            assertThat(metrics.value("berth_uploads_expired_total", "reason=\"idle\"")).isEqualTo(2);
             assertThat(metrics.value("berth_purge_last_run_seconds")).isPositive();
         }
     }
 
     @Test
-    void anUploadKeptBusyStillExpiresAtItsMaximumAge() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.max-age=3s",
-                "--berth.uploads.idle-timeout=1h", "--berth.uploads.purge.enabled=false")) {
-            String location = startUpload(berth, "life/age");
-            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-            HttpResponse<String> patched;
-            do {
-                Thread.sleep(500);
-                patched = send(berth, "PATCH", location, new byte[100]);
-                assertThat(System.nanoTime()).as("expired within 10 s").isLessThan(deadline);
-            } while (patched.statusCode() == 202);
-            assertThat(patched.statusCode()).isEqualTo(404);
-            assertThat(patched.body()).contains("BLOB_UPLOAD_UNKNOWN").contains("older than");
-            assertThat(scrape(berth).value("berth_uploads_expired_total", "reason=\"max-age\"")).isEqualTo(1);
-        }
-    }
-
-    @Test
-    void aDryRunCountsStaleUploadsAndDeletesNothing() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=2s",
-                "--berth.uploads.purge.enabled=false", "--berth.uploads.purge.dry-run=true")) {
-            String stale = uploadHolding(berth, "life/dry", 512);
-            Thread.sleep(2500);
-
-            JsonNode report = purge(berth);
-            assertThat(report.path("ran").asBoolean()).isTrue();
-            assertThat(report.path("dryRun").asBoolean()).isTrue();
-            assertThat(report.path("deleted").asInt()).isEqualTo(1);
-            assertThat(report.path("bytesReclaimed").asLong()).isEqualTo(512);
-            assertThat(uploadsOf("life/dry")).containsExactly(uploadId(stale));
-        }
-    }
-
-    @Test
-    void aPurgeWhileAnotherReplicaHoldsTheLeaseIsSkippedAndRunsOnceTheLeaseLapses() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            String stale = uploadHolding(berth, "life/lease", 256);
-            Thread.sleep(2500);
-            // Another replica's lease, as it writes it, valid for an hour.
-            Path lease = store.resolve("berth/purge.lock");
-            Files.createDirectories(lease.getParent());
-            Files.writeString(lease, "{\"owner\":\"another-replica\",\"expiresAt\":\""
-                    + java.time.Instant.now().plusSeconds(3600) + "\"}");
-
-            JsonNode skipped = purge(berth);
-            assertThat(skipped.path("ran").asBoolean()).isFalse();
-            assertThat(uploadsOf("life/lease")).containsExactly(uploadId(stale));
-            assertThat(scrape(berth).value("berth_purge_runs_total", "outcome=\"skipped\"")).isEqualTo(1);
-
-            // The other replica died: its lease ran out, and the next purge takes over.
-            Files.writeString(lease, "{\"owner\":\"another-replica\",\"expiresAt\":\""
-                    + java.time.Instant.now().minusSeconds(1) + "\"}");
-            JsonNode ran = purge(berth);
-            assertThat(ran.path("ran").asBoolean()).isTrue();
-            assertThat(ran.path("deleted").asInt()).isEqualTo(1);
-            assertThat(uploadsOf("life/lease")).isEmpty();
-        }
-    }
-
-    @Test
     void thePurgeRunsByItselfEveryInterval() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=1s",
-                "--berth.uploads.purge.enabled=true", "--berth.uploads.purge.interval=1s")) {
-            String stale = uploadHolding(berth, "life/interval", 128);
-            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(15).toNanos();
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, clock, "--berth.uploads.idle-timeout=1s",
+                "--berth.uploads.purge.enabled=true", "--berth.uploads.purge.interval=200ms")) {
+            uploadHolding(berth, "life/interval", 128);
+            clock.advance(Duration.ofSeconds(2));
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (!uploadsOf("life/interval").isEmpty()) {
                 assertThat(System.nanoTime()).as("purged within 15 s, with no request").isLessThan(deadline);
-                Thread.sleep(200);
+                Thread.sleep(20);
             }
             assertThat(scrape(berth).value("berth_purge_uploads_deleted_total")).isEqualTo(1);
         }
@@ -163,11 +91,11 @@ class UploadLifecycleTest {
         byte[] blob = randomBytes(64 * 1024);
         String location;
         HttpResponse<String> patched;
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, clock, PURGE_OFF)) {
             location = startUpload(berth, "life/stop");
-            java.util.concurrent.CountDownLatch sending = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch sending = new CountDownLatch(1);
             // A body that trickles in over about two seconds, so the stop comes while it arrives.
-            java.io.InputStream slow = new java.io.InputStream() {
+            InputStream slow = new InputStream() {
                 private int at;
 
                 @Override
@@ -193,70 +121,31 @@ class UploadLifecycleTest {
                     return n;
                 }
             };
-            java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
-                    HttpRequest.newBuilder(URI.create("http://" + berth.hostAndPort() + location))
-                            .header("Content-Type", "application/octet-stream")
+            CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
+                    Http.request("PATCH", berth.uri(location), null, "Content-Type", "application/octet-stream")
                             .method("PATCH", HttpRequest.BodyPublishers.fromPublisher(
                                     HttpRequest.BodyPublishers.ofInputStream(() -> slow), blob.length)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(sending.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(sending.await(10, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(300);
             berth.close(); // returns once requests in flight are done
-            patched = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            patched = inFlight.get(30, TimeUnit.SECONDS);
         }
         assertThat(patched.statusCode()).as(patched.body()).isEqualTo(202);
         assertThat(patched.headers().firstValue("Range")).hasValue("0-" + (blob.length - 1));
         // Another replica (here: the next start) commits what the stopped one took in, whole.
-        try (BerthServer next = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+        try (BerthServer next = BerthServer.startOnFilesystem(store, clock, PURGE_OFF)) {
             String digest = Sha256.digest(blob);
             assertThat(send(next, "PUT", location + "?digest=" + digest, new byte[0]).statusCode()).isEqualTo(201);
-            HttpResponse<byte[]> pulled = http.send(HttpRequest.newBuilder(next.uri("/v2/life/stop/blobs/" + digest))
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> pulled = Http.send("GET", next.uri("/v2/life/stop/blobs/" + digest), null);
             assertThat(pulled.body()).isEqualTo(blob);
-        }
-    }
-
-    @Test
-    void twoPurgersRunningAtOnceDeleteEachStaleUploadExactlyOnce() throws Exception {
-        try (BerthServer first = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS);
-                BerthServer second = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
-            for (int i = 0; i < 6; i++) {
-                String location = startUpload(i % 2 == 0 ? first : second, "life/race" + (i % 3));
-                send(first, "PATCH", location, new byte[100 * (i + 1)]);
-            }
-            Thread.sleep(2500);
-
-            ExecutorService pool = Executors.newFixedThreadPool(2);
-            List<Callable<JsonNode>> purgers = new ArrayList<>();
-            for (BerthServer instance : List.of(first, second)) {
-                purgers.add(() -> purge(instance));
-            }
-            int deleted = 0;
-            long bytes = 0;
-            int ran = 0;
-            for (Future<JsonNode> report : pool.invokeAll(purgers)) {
-                deleted += report.get().path("deleted").asInt();
-                bytes += report.get().path("bytesReclaimed").asLong();
-                ran += report.get().path("ran").asBoolean() ? 1 : 0;
-            }
-            pool.shutdown();
-
-            assertThat(ran).isGreaterThanOrEqualTo(1);
-            assertThat(deleted).isEqualTo(6);
-            assertThat(bytes).isEqualTo(100 * (1 + 2 + 3 + 4 + 5 + 6));
-            for (int r = 0; r < 3; r++) {
-                assertThat(uploadsOf("life/race" + r)).isEmpty();
-            }
-            double counted = scrape(first).value("berth_purge_uploads_deleted_total")
-                    + scrape(second).value("berth_purge_uploads_deleted_total");
-            assertThat(counted).isEqualTo(6);
         }
     }
 
     @Test
     void readinessGoesDownWhenTheStoreIsGoneAndUpWhenItIsBack() throws Exception {
         Path root = store.resolve("root");
-        try (BerthServer berth = BerthServer.startOnFilesystem(root, SHORT_TIMEOUTS)) {
+        try (BerthServer berth = BerthServer.startOnFilesystem(root, clock, PURGE_OFF)) {
             assertThat(readiness(berth).statusCode()).isEqualTo(200);
             String location = startUpload(berth, "life/down");
 
@@ -266,9 +155,7 @@ class UploadLifecycleTest {
             HttpResponse<String> down = readiness(berth);
             assertThat(down.statusCode()).isEqualTo(503);
             assertThat(down.body()).contains("\"storage\"").contains("DOWN").contains("filesystem");
-            assertThat(berth.managementUri("/actuator/health/liveness")).satisfies(uri ->
-                    assertThat(http.send(HttpRequest.newBuilder(uri).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200));
+            assertThat(Http.getText(berth.managementUri("/actuator/health/liveness")).statusCode()).isEqualTo(200);
             // A request that needs the store meanwhile is told to come back, in the protocol's words.
             HttpResponse<String> refused = send(berth, "PATCH", location, new byte[100]);
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
@@ -286,11 +173,11 @@ class UploadLifecycleTest {
 
     @Test
     void aScrapeAfterAScriptedPushShowsWhatHappened() throws Exception {
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, SHORT_TIMEOUTS)) {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, clock, PURGE_OFF)) {
             byte[] chunked = randomBytes(3000);
             String location = startUpload(berth, "life/scripted");
-            send(berth, "PATCH", location, java.util.Arrays.copyOfRange(chunked, 0, 1000));
-            send(berth, "PATCH", location, java.util.Arrays.copyOfRange(chunked, 1000, 3000));
+            send(berth, "PATCH", location, Arrays.copyOfRange(chunked, 0, 1000));
+            send(berth, "PATCH", location, Arrays.copyOfRange(chunked, 1000, 3000));
             assertThat(send(berth, "PUT", location + "?digest=" + Sha256.digest(chunked), new byte[0]).statusCode())
                     .isEqualTo(201);
             byte[] whole = randomBytes(500);
@@ -319,24 +206,17 @@ class UploadLifecycleTest {
         }
     }
 
-    private String startUpload(BerthServer berth, String repository) throws Exception {
+    private static String startUpload(BerthServer berth, String repository) {
         HttpResponse<String> started = send(berth, "POST", "/v2/" + repository + "/blobs/uploads/", new byte[0]);
         assertThat(started.statusCode()).isEqualTo(202);
         return started.headers().firstValue("Location").orElseThrow();
     }
 
     /** An upload of {@code repository} that has received {@code size} bytes; its location. */
-    private String uploadHolding(BerthServer berth, String repository, int size) throws Exception {
+    private static String uploadHolding(BerthServer berth, String repository, int size) {
         String location = startUpload(berth, repository);
         assertThat(send(berth, "PATCH", location, new byte[size]).statusCode()).isEqualTo(202);
         return location;
-    }
-
-    private String pushBlob(BerthServer berth, String repository, byte[] blob) throws Exception {
-        String digest = Sha256.digest(blob);
-        assertThat(send(berth, "POST", "/v2/" + repository + "/blobs/uploads/?digest=" + digest, blob).statusCode())
-                .isEqualTo(201);
-        return digest;
     }
 
     private List<String> uploadsOf(String repository) {
@@ -348,34 +228,21 @@ class UploadLifecycleTest {
         return location.substring(location.lastIndexOf('/') + 1);
     }
 
-    private JsonNode purge(BerthServer berth) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(berth.managementUri("/actuator/uploadpurge"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    private JsonNode purge(BerthServer berth) {
+        HttpResponse<String> response = Http.sendText("POST", berth.managementUri("/actuator/uploadpurge"), null);
         assertThat(response.statusCode()).isEqualTo(200);
         return json.readTree(response.body());
     }
 
-    private HttpResponse<String> readiness(BerthServer berth) throws Exception {
-        return http.send(HttpRequest.newBuilder(berth.managementUri("/actuator/health/readiness")).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> readiness(BerthServer berth) {
+        return Http.getText(berth.managementUri("/actuator/health/readiness"));
     }
 
-    private Scrape scrape(BerthServer berth) throws Exception {
-        return new Scrape(http.send(HttpRequest.newBuilder(berth.managementUri("/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+    private static Scrape scrape(BerthServer berth) {
+        return new Scrape(Http.getText(berth.managementUri("/actuator/prometheus")).body());
     }
 
-    private HttpResponse<String> send(BerthServer berth, String method, String path, byte[] body)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + berth.hostAndPort() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static byte[] randomBytes(int size) {
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        return bytes;
+    private static HttpResponse<String> send(BerthServer berth, String method, String path, byte[] body) {
+        return Http.sendText(method, berth.uri(path), body);
     }
 }

@@ -1,22 +1,23 @@
 package dev.berth.registry;
 
+import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.Azurite;
 import dev.berth.support.BerthServer;
 import dev.berth.support.DyingStore;
+import dev.berth.support.Http;
 import dev.berth.support.Sha256;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
@@ -34,14 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RetryAfterReplicaDeathTest {
 
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
 
     @TempDir
     static Path folder;
 
     static final List<BerthServer> servers = new ArrayList<>();
-    static final Random random = new Random(17);
 
     /** Replica A (which dies on demand) and replica B, on one store of each kind. */
     record Pair(String store, BerthServer dying, BerthServer healthy) {
@@ -85,7 +83,7 @@ class RetryAfterReplicaDeathTest {
     void aCommitFinishesOnAnotherReplicaWhereverTheFirstDied(Pair pair) throws Exception {
         // How many store calls a commit makes, when nothing dies.
         String repository = "death/commit-" + pair.store();
-        byte[] probe = bytes(300_000);
+        byte[] probe = randomBytes(300_000);
         String location = uploadWithoutCommit(pair.dying(), repository, probe);
         pair.fate().countCalls();
         assertThat(put(pair.dying(), location + "?digest=" + Sha256.digest(probe)).statusCode()).isEqualTo(201);
@@ -94,7 +92,7 @@ class RetryAfterReplicaDeathTest {
 
         List<String> outcomes = new ArrayList<>();
         for (int k = 1; k <= calls; k++) {
-            byte[] blob = bytes(300_000 + k);
+            byte[] blob = randomBytes(300_000 + k);
             String digest = Sha256.digest(blob);
             String upload = uploadWithoutCommit(pair.dying(), repository, blob);
             pair.fate().dieAtCall(k);
@@ -187,27 +185,17 @@ class RetryAfterReplicaDeathTest {
     }
 
     private static HttpResponse<byte[]> get(BerthServer berth, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(berth.uri(path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return Http.send("GET", berth.uri(path), null);
     }
 
     private static HttpResponse<String> send(BerthServer berth, String method, String path, byte[] body,
             String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(berth.uri(path)).timeout(Duration.ofSeconds(60))
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            request.header(headers[i], headers[i + 1]);
-        }
+        HttpRequest.Builder request = Http.request(method, berth.uri(path), body, headers);
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException dead) {
-            return new DeadAnswer(request.build(), dead);
+            return Http.sendText(request);
+        } catch (UncheckedIOException dead) {
+            return new DeadAnswer(request.build(), dead.getCause());
         }
-    }
-
-    private static byte[] bytes(int size) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 
     /** What a client sees of a replica that died mid-request: no answer at all (status 0). */

@@ -3,6 +3,7 @@ package dev.berth.support;
 import dev.berth.BerthApplication;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -23,11 +24,7 @@ public final class BerthServer implements AutoCloseable {
 
     /** Starts Berth on the filesystem store at {@code root}, with any extra {@code --name=value} arguments. */
     public static BerthServer startOnFilesystem(Path root, String... extraArgs) {
-        List<String> args = new ArrayList<>(List.of(
-                "--berth.storage.backend=filesystem",
-                "--berth.storage.filesystem.root=" + root.toAbsolutePath()));
-        args.addAll(List.of(extraArgs));
-        return start(args.toArray(String[]::new));
+        return startOnFilesystem(root, (Clock) null, extraArgs);
     }
 
     /**
@@ -40,15 +37,35 @@ public final class BerthServer implements AutoCloseable {
 
     /** As {@link #start(String...)}, with configuration classes of the test's own added (fault injection). */
     public static BerthServer start(List<Class<?>> extraSources, String... args) {
+        return start(null, extraSources, args);
+    }
+
+    /**
+     * As {@link #startOnFilesystem(Path, String...)}, with Berth reading the time from {@code clock}: the test
+     * moves it past a timeout instead of waiting the timeout out.
+     */
+    public static BerthServer startOnFilesystem(Path root, Clock clock, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of(
+                "--berth.storage.backend=filesystem",
+                "--berth.storage.filesystem.root=" + root.toAbsolutePath()));
+        args.addAll(List.of(extraArgs));
+        return start(clock, List.of(), args.toArray(String[]::new));
+    }
+
+    private static BerthServer start(Clock clock, List<Class<?>> extraSources, String... args) {
         List<String> all = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
                 "--management.server.port=0",
                 "--management.server.address=127.0.0.1"));
         all.addAll(List.of(args));
-        return new BerthServer(new SpringApplicationBuilder(BerthApplication.class)
-                .sources(extraSources.toArray(Class<?>[]::new))
-                .run(all.toArray(String[]::new)));
+        SpringApplicationBuilder builder = new SpringApplicationBuilder(BerthApplication.class)
+                .sources(extraSources.toArray(Class<?>[]::new));
+        if (clock != null) {
+            // Berth's services take an optional Clock bean and fall back to the system clock without one.
+            builder.initializers(context -> context.getBeanFactory().registerSingleton("testClock", clock));
+        }
+        return new BerthServer(builder.run(all.toArray(String[]::new)));
     }
 
     public int port() {

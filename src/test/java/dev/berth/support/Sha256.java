@@ -1,5 +1,6 @@
 package dev.berth.support;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -10,17 +11,27 @@ public final class Sha256 {
     private Sha256() {
     }
 
-    /** The lowercase hex of the content's SHA-256. */
-    public static String hex(byte[] content) {
+    /** The content's SHA-256, its 32 bytes. */
+    public static byte[] of(byte[] content) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            return MessageDigest.getInstance("SHA-256").digest(content);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
+    /** The lowercase hex of the content's SHA-256. */
+    public static String hex(byte[] content) {
+        return HexFormat.of().formatHex(of(content));
+    }
+
     /** The content's digest as the registry names it: {@code sha256:<hex>}. */
     public static String digest(byte[] content) {
         return "sha256:" + hex(content);
+    }
+
+    /** The digest of {@code text}'s UTF-8 bytes. */
+    public static String digest(String text) {
+        return digest(text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -3,17 +3,14 @@ package dev.berth.registry.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.cluster.BerthProcess;
+import dev.berth.support.Http;
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,8 +41,6 @@ class ReferrersBoundsTest {
     static Path work;
 
     static BerthProcess berth;
-    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     static void start() {
@@ -102,8 +97,7 @@ class ReferrersBoundsTest {
         String next = path;
         int pages = 0;
         while (next != null) {
-            HttpResponse<byte[]> page = http.send(HttpRequest.newBuilder(berth.uri(next)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> page = Http.send("GET", berth.uri(next), null);
             assertThat(page.statusCode()).as(new String(page.body(), StandardCharsets.UTF_8)).isEqualTo(200);
             JsonNode manifests = JSON.readTree(page.body()).path("manifests");
             assertThat(manifests.size()).isLessThanOrEqualTo(5);
@@ -118,25 +112,19 @@ class ReferrersBoundsTest {
     }
 
     private static String pushBlob(String repository, byte[] content) throws Exception {
-        String digest = sha256(content);
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(berth.uri("/v2/" + repository
-                        + "/blobs/uploads/?digest=" + digest)).POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        String digest = Sha256.digest(content);
+        HttpResponse<String> response = Http.sendText("POST",
+                berth.uri("/v2/" + repository + "/blobs/uploads/?digest=" + digest), content);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return digest;
     }
 
     private static String put(String repository, String tag, String manifest) throws Exception {
         byte[] bytes = manifest.getBytes(StandardCharsets.UTF_8);
-        String digest = sha256(bytes);
+        String digest = Sha256.digest(bytes);
         URI uri = berth.uri("/v2/" + repository + "/manifests/" + (tag == null ? digest : tag));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).header("Content-Type", OCI_MANIFEST)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = Http.sendText("PUT", uri, bytes, "Content-Type", OCI_MANIFEST);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return digest;
-    }
-
-    private static String sha256(byte[] content) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     }
 }

@@ -10,16 +10,15 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.upload.digest.ResumableSha256;
 import dev.berth.storage.BufferedContent;
 import dev.berth.storage.StorageException;
+import dev.berth.support.RandomBytes;
+import dev.berth.support.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,7 +47,7 @@ class HashingPipeTest {
             HashingPipe.Result<byte[]> result = pipe.transfer(new TrickleInputStream(content), hash, 8, this::readAll);
             assertThat(result.stored()).as("size %d", size).isEqualTo(content);
             assertThat(result.count()).isEqualTo(size);
-            assertThat(hash.hexDigest()).isEqualTo(sha256(content));
+            assertThat(hash.hexDigest()).isEqualTo(Sha256.hex(content));
         }
     }
 
@@ -185,14 +184,9 @@ class HashingPipeTest {
         return out.toByteArray();
     }
 
+    /** The same content for the same size on every run, so a failure can be repeated. */
     private static byte[] bytes(int size) {
-        byte[] b = new byte[size];
-        new SplittableRandom(size).nextBytes(b);
-        return b;
-    }
-
-    private static String sha256(byte[] content) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        return RandomBytes.randomBytes(size, size);
     }
 
     /** Hands out at most 1000 bytes per read, as a socket does. */

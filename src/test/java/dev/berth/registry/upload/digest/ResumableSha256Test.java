@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.support.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
@@ -120,8 +119,8 @@ class ResumableSha256Test {
             pure = Impl.PURE.resume(Sha256State.fromBinary(jdk.state().toBinary()));
             jdk = jdkFromPure;
         }
-        assertArrayEquals(sha256(data), jdk.digest());
-        assertArrayEquals(sha256(data), pure.digest());
+        assertArrayEquals(Sha256.of(data), jdk.digest());
+        assertArrayEquals(Sha256.of(data), pure.digest());
     }
 
     @ParameterizedTest
@@ -143,7 +142,7 @@ class ResumableSha256Test {
         hash.digest();
         hash.update(big);
         byte[] expected = concat(bytes("abc"), big, big);
-        assertArrayEquals(sha256(expected), hash.digest());
+        assertArrayEquals(Sha256.of(expected), hash.digest());
         assertEquals(expected.length, hash.length());
     }
 
@@ -168,7 +167,7 @@ class ResumableSha256Test {
             hash.update(buffer.slice(0, 10)); // a slice has a non-zero array offset
             hash.update(buffer.position(10));
             assertEquals(buffer.limit(), buffer.position());
-            assertArrayEquals(sha256(data), hash.digest(), buffer.toString());
+            assertArrayEquals(Sha256.of(data), hash.digest(), buffer.toString());
         }
     }
 
@@ -196,7 +195,7 @@ class ResumableSha256Test {
             hash = impl.resume(Sha256State.fromBinary(hash.state().toBinary()));
             assertEquals(off, hash.length());
         } while (off < data.length);
-        assertArrayEquals(sha256(data), hash.digest(), () -> "length " + data.length);
+        assertArrayEquals(Sha256.of(data), hash.digest(), () -> "length " + data.length);
     }
 
     private static String hex(Impl impl, String input) {
@@ -224,14 +223,6 @@ class ResumableSha256Test {
     }
 
     private static String sha256Hex(String input) {
-        return HexFormat.of().formatHex(sha256(bytes(input)));
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return Sha256.hex(bytes(input));
     }
 }
