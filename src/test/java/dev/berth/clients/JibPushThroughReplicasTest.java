@@ -26,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -65,25 +63,8 @@ class JibPushThroughReplicasTest {
     static void startReplicasBehindNginx() {
         Commands.requireDockerDaemon();
         Commands.requireExecutable(NginxProcess.NGINX);
-        String connectionString = Azurite.get().getConnectionString();
-        String container = "berth-jib-" + Commands.randomSuffix();
-        List<CompletableFuture<BerthProcess>> starting = List.of("A", "B", "C").stream()
-                .map(name -> CompletableFuture.supplyAsync(() -> BerthProcess.startOnAzure(name, connectionString, container)))
-                .toList();
-        // Every replica that started is kept (and stopped afterwards), even when another did not.
-        List<Throwable> failures = new ArrayList<>();
-        for (CompletableFuture<BerthProcess> replica : starting) {
-            try {
-                replicas.add(replica.join());
-            } catch (CompletionException e) {
-                failures.add(e.getCause());
-            }
-        }
-        if (!failures.isEmpty()) {
-            AssertionError error = new AssertionError("replicas did not start", failures.get(0));
-            failures.stream().skip(1).forEach(error::addSuppressed);
-            throw error;
-        }
+        replicas.addAll(BerthProcess.startAllOnAzure(Azurite.get().getConnectionString(),
+                "berth-jib-" + Commands.randomSuffix(), "A", "B", "C"));
         nginx = NginxProcess.roundRobin(work, replicas.stream().map(BerthProcess::hostAndPort).toList());
     }
 
