@@ -11,7 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +55,38 @@ public final class BerthProcess implements AutoCloseable {
                 "--berth.storage.azure.container=" + container));
         args.addAll(List.of(extraArgs));
         return start(name, List.of("-Xmx512m"), connectionString, args.toArray(String[]::new));
+    }
+
+    /**
+     * Starts one replica per name side by side on the Azure store and waits until all are ready. When one
+     * does not start, those that did are stopped and the failure says why each did not.
+     */
+    public static List<BerthProcess> startAllOnAzure(String connectionString, String container, String... names) {
+        // A thread each: the common pool may have a single thread on a two-core machine.
+        ExecutorService pool = Executors.newFixedThreadPool(names.length);
+        List<BerthProcess> started = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        try {
+            List<CompletableFuture<BerthProcess>> starting = Arrays.stream(names)
+                    .map(name -> CompletableFuture.supplyAsync(() -> startOnAzure(name, connectionString, container), pool))
+                    .toList();
+            for (CompletableFuture<BerthProcess> replica : starting) {
+                try {
+                    started.add(replica.join());
+                } catch (CompletionException e) {
+                    failures.add(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        if (!failures.isEmpty()) {
+            started.parallelStream().forEach(BerthProcess::close);
+            AssertionError error = new AssertionError("replicas did not start", failures.get(0));
+            failures.stream().skip(1).forEach(error::addSuppressed);
+            throw error;
+        }
+        return started;
     }
 
     /**

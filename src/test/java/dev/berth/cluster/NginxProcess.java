@@ -18,9 +18,9 @@ import java.util.stream.Collectors;
  * streaming request and response bodies (no buffering, no size limit), everything it writes (pid, logs,
  * temp files) inside its own folder. Its access log records which upstream served each request.
  */
-final class NginxProcess implements AutoCloseable {
+public final class NginxProcess implements AutoCloseable {
 
-    static final String NGINX = "/usr/sbin/nginx";
+    public static final String NGINX = "/usr/sbin/nginx";
 
     /** Tab-separated: method, URI, status, upstream address, upstream Location header. */
     private static final String LOG_FORMAT = "$request_method\\t$request_uri\\t$status\\t$upstream_addr\\t$upstream_http_location";
@@ -36,10 +36,10 @@ final class NginxProcess implements AutoCloseable {
     }
 
     /** One line of the access log. */
-    record Access(String method, String uri, int status, String upstream, String location) {
+    public record Access(String method, String uri, int status, String upstream, String location) {
     }
 
-    static NginxProcess roundRobin(Path directory, List<String> upstreams) {
+    public static NginxProcess roundRobin(Path directory, List<String> upstreams) {
         Commands.requireExecutable(NGINX);
         for (int attempt = 1; ; attempt++) {
             int port = Commands.freePort();
@@ -129,15 +129,15 @@ final class NginxProcess implements AutoCloseable {
         throw new AssertionError("nginx did not listen on 127.0.0.1:" + port + " within " + timeout + "\n" + diagnostics());
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String hostAndPort() {
+    public String hostAndPort() {
         return "127.0.0.1:" + port;
     }
 
-    List<Access> accessLog() {
+    public List<Access> accessLog() {
         try {
             return Files.readAllLines(directory.resolve("logs/access.log"), StandardCharsets.UTF_8).stream()
                     .map(line -> line.split("\t", -1))
@@ -150,7 +150,7 @@ final class NginxProcess implements AutoCloseable {
     }
 
     /** The error log and the process's own output, for failure messages. */
-    String diagnostics() {
+    public String diagnostics() {
         StringBuilder out = new StringBuilder();
         for (String file : List.of("logs/nginx.out", "logs/error.log")) {
             Path path = directory.resolve(file);
