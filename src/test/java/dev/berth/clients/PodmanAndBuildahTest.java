@@ -2,6 +2,7 @@ package dev.berth.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.support.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ class PodmanAndBuildahTest {
         assertThat(pushed).as("digest podman pushed").matches("sha256:[0-9a-f]{64}");
         assertThat(OciLayouts.inspectDigest(repository + ":v1")).as("digest %s serves for the tag", registry.kind())
                 .isEqualTo(pushed);
-        assertThat(OciLayouts.sha256(OciLayouts.inspectRaw(repository + ":v1").getBytes(StandardCharsets.UTF_8)))
+        assertThat(Sha256.digest(OciLayouts.inspectRaw(repository + ":v1").getBytes(StandardCharsets.UTF_8)))
                 .as("digest of the manifest bytes served").isEqualTo(pushed);
 
         // Forget the image locally, then pull it back by tag: the same image (its ID is the config's digest).
@@ -122,7 +123,7 @@ class PodmanAndBuildahTest {
         assertThat(pushed).as("digest of the list podman pushed").matches("sha256:[0-9a-f]{64}");
 
         String raw = OciLayouts.inspectRaw(repository + ":multi");
-        assertThat(OciLayouts.sha256(raw.getBytes(StandardCharsets.UTF_8))).as("digest of the index served for the tag")
+        assertThat(Sha256.digest(raw.getBytes(StandardCharsets.UTF_8))).as("digest of the index served for the tag")
                 .isEqualTo(pushed);
         JsonNode index = JSON.readTree(raw);
         assertThat(index.path("mediaType").asString()).as("media type of the list served:\n%s", raw)
@@ -140,7 +141,7 @@ class PodmanAndBuildahTest {
         for (Map.Entry<String, Context> platform : Map.of("arm64", arm, "amd64", amd).entrySet()) {
             String architecture = platform.getKey();
             String digest = digestByArchitecture.get(architecture);
-            assertThat(OciLayouts.sha256(OciLayouts.inspectRaw(repository + "@" + digest).getBytes(StandardCharsets.UTF_8)))
+            assertThat(Sha256.digest(OciLayouts.inspectRaw(repository + "@" + digest).getBytes(StandardCharsets.UTF_8)))
                     .as("the %s manifest served by its digest", architecture).isEqualTo(digest);
 
             // skopeo picks the platform's image out of the list by itself, as a client on that machine would.
