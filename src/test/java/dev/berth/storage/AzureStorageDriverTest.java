@@ -26,28 +26,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 import org.testcontainers.azure.AzuriteContainer;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
- * The Azure Blob Storage store against the driver contract, on a real Azurite (the image that
- * {@code scripts/build-azurite-image} builds offline), started once for the class. Blocks are small here
+ * The Azure Blob Storage store against the driver contract, on the suite's real Azurite (the image that
+ * {@code scripts/build-azurite-image} builds offline). Blocks are small here
  * (1 MiB) so that pieces and writes of several blocks are exercised cheaply.
  */
-@Testcontainers
 @Tag("azurite")
 class AzureStorageDriverTest extends StorageDriverContract {
 
-    static final String AZURITE_IMAGE = Azurite.IMAGE;
-
-    @Container
-    static final AzuriteContainer AZURITE = new AzuriteContainer(AZURITE_IMAGE);
+    /** The suite's one Azurite; this class keeps to a blob container of its own. */
+    static final AzuriteContainer AZURITE = Azurite.get();
 
     private static AzureStorageDriver driver;
 
     @BeforeAll
     static void createStore() {
-        driver = AzureStorageDrivers.create(settings(AZURITE.getConnectionString(), "berth-test", "prefix/inside"),
+        driver = AzureStorageDrivers.create(settings(AZURITE.getConnectionString(), "driver-contract", "prefix/inside"),
                 new AzureStorageDriver.Settings(1024 * 1024, 4, Duration.ofMinutes(15)));
     }
 

@@ -16,13 +16,11 @@ import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import dev.berth.storage.VersionedObject;
 import dev.berth.support.InMemoryStorageDriver;
+import dev.berth.support.MovableClock;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Random;
@@ -39,30 +37,6 @@ class UploadRulesTest {
 
     static final RepositoryName REPO = new RepositoryName("rules/app");
     static final JsonMapper JSON = JsonMapper.builder().build();
-
-    /** A clock that stands still until the test moves it. */
-    static final class MovableClock extends Clock {
-        private Instant now = Instant.parse("2026-11-29T12:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     MovableClock clock;
     InMemoryStorageDriver store;
