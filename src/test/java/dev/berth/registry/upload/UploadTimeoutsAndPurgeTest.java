@@ -131,6 +131,9 @@ class UploadTimeoutsAndPurgeTest {
         assertThat(ran.ran()).isTrue();
         assertThat(ran.deleted()).isEqualTo(1);
         assertThat(services.uploadsIn(REPO)).isEmpty();
+        // The lease was this replica's, and it gave the lease back (let it lapse) when done.
+        String lease = new String(services.store.readBytes(PurgeLock.PATH).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(lease).doesNotContain("another-replica").contains("\"expiresAt\":\"1970-01-01T00:00:00Z\"");
     }
 
     @Test
