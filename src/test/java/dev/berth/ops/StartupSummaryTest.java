@@ -1,0 +1,59 @@
+package dev.berth.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.support.Azurite;
+import dev.berth.support.BerthServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/** Start-up says in one line what Berth serves, and never a secret. */
+@ExtendWith(OutputCaptureExtension.class)
+class StartupSummaryTest {
+
+    @TempDir
+    Path store;
+
+    @Test
+    void oneLineNamesTheStoreTheModeThePortsAndTheLimits(CapturedOutput output) {
+        int port;
+        int management;
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=15m",
+                "--berth.uploads.purge.dry-run=true", "--berth.memory.budget=48MB")) {
+            port = berth.port();
+            management = berth.managementPort();
+        }
+        String line = summary(output);
+        assertThat(line).contains("serving the registry API on port " + port + " (Actuator on " + management + ")")
+                .contains("; store: filesystem " + store.toAbsolutePath().normalize() + ";")
+                .contains("; auth: none;")
+                .contains("uploads: idle-timeout PT15M, max-age PT24H, at most 1000 open per repository,"
+                        + " purge every PT10M (dry run)")
+                .contains("manifests up to 4 MB").contains("memory budget 48 MB")
+                .contains("64 requests in flight per client");
+    }
+
+    @Test
+    @Tag("azurite")
+    void theAzureStoreIsNamedByAccountAndContainerWithoutItsKey(CapturedOutput output) {
+        String connectionString = Azurite.get().getConnectionString();
+        try (BerthServer berth = BerthServer.start(Azurite.berthArgs("startup-summary"))) {
+            assertThat(berth.port()).isPositive();
+        }
+        String line = summary(output);
+        assertThat(line).contains("; store: azure account devstoreaccount1, container startup-summary;");
+        String key = connectionString.replaceAll(".*AccountKey=([^;]+).*", "$1");
+        assertThat(output.getAll()).doesNotContain(key);
+    }
+
+    private static String summary(CapturedOutput output) {
+        return output.getOut().lines().filter(l -> l.contains("StartupSummary") || l.contains(" serving the registry"))
+                .filter(l -> l.contains("serving the registry API")).findFirst()
+                .orElseThrow(() -> new AssertionError("no start-up summary in\n" + output.getOut()));
+    }
+}
