@@ -14,8 +14,8 @@ import java.util.Random;
 
 /**
  * What a client does to push an image and pull it back, over real HTTP: a config blob in one request, a layer
- * in two chunks, the manifest, then a pull of the layer and of a tag that does not exist (a 404, so error
- * panels have a series). Tests of the metrics run it to have every kind of event happen once.
+ * in two chunks, the manifest, then a pull of the manifest and the layer, and of a tag that does not exist (a
+ * 404, so error panels have a series). Tests of the metrics run it to have every kind of event happen once.
  */
 record ScriptedPush(BerthServer berth, HttpClient http) {
 
@@ -47,6 +47,7 @@ record ScriptedPush(BerthServer berth, HttpClient http) {
                 .PUT(HttpRequest.BodyPublishers.ofString(manifest)).build();
         expect(201, http.send(put, HttpResponse.BodyHandlers.ofString()));
 
+        expect(200, send("GET", "/v2/" + repository + "/manifests/latest", null));
         HttpResponse<byte[]> pulled = http.send(request("/v2/" + repository + "/blobs/" + Sha256.digest(layer))
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(pulled.statusCode()).isEqualTo(200);
