@@ -69,7 +69,9 @@ class MetricsCatalogTest {
     /** The table's {@code berth_*} metrics, each with the tags whose values it lists ({@code `tag` = `a` / `b`}). */
     static Map<String, Map<String, Set<String>>> documentedMetrics() throws Exception {
         String text = Files.readString(OPERATIONS);
-        String section = text.substring(text.indexOf("\n## Metrics"));
+        String section = text.substring(text.indexOf("\n## Metrics\n"));
+        int next = section.indexOf("\n## ", 1);
+        section = next < 0 ? section : section.substring(0, next);
         Map<String, Map<String, Set<String>>> metrics = new LinkedHashMap<>();
         Matcher row = TABLE_ROW.matcher(section);
         while (row.find()) {
