@@ -170,7 +170,8 @@ class HelmChartTest {
     void schemaRejectsKeysTheChartDoesNotKnow() {
         // A misspelt key would otherwise render the defaults without a word.
         for (String key : List.of("replicaCont", "storage.backnd", "storage.azure.containr", "probes.startup.periodSecond",
-                "ingress.classname", "auth.mountpath", "metrics.serviceMonitor.intervall", "autoscaling.maxReplica")) {
+                "ingress.classname", "auth.mountpath", "metrics.serviceMonitor.intervall", "autoscaling.maxReplica",
+                "metrics.grafanaDashboard.enable")) {
             assertThatThrownBy(() -> render(t -> t.set(key, "1"))).as(key)
                     .hasMessageContaining(key.substring(key.lastIndexOf('.') + 1));
         }
