@@ -26,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The PromQL operators get from Berth, checked by a real Prometheus: every query of the Grafana dashboard and
- * every alert of the chart's PrometheusRule (as the chart renders it) evaluates without error against a Berth
- * Prometheus scraped during a push, and every panel shows data; then {@code promtool test rules} runs the unit
+ * every alert of the chart's PrometheusRule (as the chart renders it) evaluates without error in a Prometheus
+ * that scraped a Berth during a push, and every panel shows data; then {@code promtool test rules} runs the unit
  * tests of the alerts in {@code src/test/resources/prometheus}.
  */
 class PrometheusQueriesTest {
