@@ -14,23 +14,39 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * Times every store operation ({@code berth.storage.operations}, by operation and backend) and counts its
  * failures ({@code berth.storage.errors}, by kind). A missing object is an answer, not an error; a lost
- * conditional write counts as {@code conflict}, anything else as {@code failure}.
+ * conditional write counts as {@code conflict}, anything else as {@code failure}. Every operation's meters are
+ * registered when the driver is wrapped, so each series reads 0 until something happens.
  */
 final class MeteredStorageDriver implements StorageDriver {
 
     private final StorageDriver delegate;
     private final MeterRegistry registry;
+    private final Map<StorageOperation, OperationMeters> meters = new EnumMap<>(StorageOperation.class);
 
     MeteredStorageDriver(StorageDriver delegate, MeterRegistry registry) {
         this.delegate = delegate;
         this.registry = registry;
+        for (StorageOperation operation : StorageOperation.values()) {
+            meters.put(operation, new OperationMeters(
+                    Timer.builder("berth.storage.operations").description("store operations")
+                            .tag("operation", operation.tag()).tag("backend", delegate.name()).register(registry),
+                    errors(operation, "conflict"), errors(operation, "failure")));
+        }
+    }
+
+    private Counter errors(StorageOperation operation, String kind) {
+        return Counter.builder("berth.storage.errors").description("store operations that failed, by kind")
+                .tag("operation", operation.tag()).tag("backend", delegate.name()).tag("kind", kind)
+                .register(registry);
     }
 
     @Override
@@ -40,42 +56,42 @@ final class MeteredStorageDriver implements StorageDriver {
 
     @Override
     public Optional<ObjectInfo> stat(String path) {
-        return timed("stat", () -> delegate.stat(path));
+        return timed(StorageOperation.STAT, () -> delegate.stat(path));
     }
 
     @Override
     public InputStream read(String path, long offset) {
-        return timed("read", () -> delegate.read(path, offset));
+        return timed(StorageOperation.READ, () -> delegate.read(path, offset));
     }
 
     @Override
     public long write(String path, InputStream content) {
-        return timed("write", () -> delegate.write(path, content));
+        return timed(StorageOperation.WRITE, () -> delegate.write(path, content));
     }
 
     @Override
     public Optional<VersionedObject> readVersioned(String path) {
-        return timed("read_versioned", () -> delegate.readVersioned(path));
+        return timed(StorageOperation.READ_VERSIONED, () -> delegate.readVersioned(path));
     }
 
     @Override
     public String writeIfVersion(String path, byte[] content, String expectedVersion) {
-        return timed("write_if_version", () -> delegate.writeIfVersion(path, content, expectedVersion));
+        return timed(StorageOperation.WRITE_IF_VERSION, () -> delegate.writeIfVersion(path, content, expectedVersion));
     }
 
     @Override
     public List<String> list(String path) {
-        return timed("list", () -> delegate.list(path));
+        return timed(StorageOperation.LIST, () -> delegate.list(path));
     }
 
     @Override
     public List<String> list(String path, String startAfter, int limit) {
-        return timed("list", () -> delegate.list(path, startAfter, limit));
+        return timed(StorageOperation.LIST, () -> delegate.list(path, startAfter, limit));
     }
 
     @Override
     public Piece writePiece(String path, InputStream content) {
-        return timed("write_piece", () -> delegate.writePiece(path, content));
+        return timed(StorageOperation.WRITE_PIECE, () -> delegate.writePiece(path, content));
     }
 
     @Override
@@ -85,7 +101,7 @@ final class MeteredStorageDriver implements StorageDriver {
 
     @Override
     public void composePieces(String path, List<String> handles, String target) {
-        timed("compose_pieces", () -> {
+        timed(StorageOperation.COMPOSE_PIECES, () -> {
             delegate.composePieces(path, handles, target);
             return null;
         });
@@ -93,12 +109,12 @@ final class MeteredStorageDriver implements StorageDriver {
 
     @Override
     public Optional<URI> readUrl(String path, Duration lifetime) {
-        return timed("read_url", () -> delegate.readUrl(path, lifetime));
+        return timed(StorageOperation.READ_URL, () -> delegate.readUrl(path, lifetime));
     }
 
     @Override
     public Optional<byte[]> readBytes(String path) {
-        return timed("read", () -> delegate.readBytes(path));
+        return timed(StorageOperation.READ, () -> delegate.readBytes(path));
     }
 
     @Override
@@ -108,33 +124,31 @@ final class MeteredStorageDriver implements StorageDriver {
 
     @Override
     public void delete(String path) {
-        timed("delete", () -> {
+        timed(StorageOperation.DELETE, () -> {
             delegate.delete(path);
             return null;
         });
     }
 
-    private <T> T timed(String operation, Supplier<T> call) {
+    private <T> T timed(StorageOperation operation, Supplier<T> call) {
+        OperationMeters meters = this.meters.get(operation);
         Timer.Sample sample = Timer.start(registry);
         try {
             return call.get();
         } catch (ObjectNotFoundException e) {
             throw e;
         } catch (VersionConflictException e) {
-            error(operation, "conflict");
+            meters.conflicts().increment();
             throw e;
         } catch (StorageException e) {
-            error(operation, "failure");
+            meters.failures().increment();
             throw e;
         } finally {
-            sample.stop(Timer.builder("berth.storage.operations").description("store operations")
-                    .tag("operation", operation).tag("backend", delegate.name()).register(registry));
+            sample.stop(meters.duration());
         }
     }
 
-    private void error(String operation, String kind) {
-        Counter.builder("berth.storage.errors").description("store operations that failed, by kind")
-                .tag("operation", operation).tag("backend", delegate.name()).tag("kind", kind)
-                .register(registry).increment();
+    /** One operation's timer and its two error counters. */
+    private record OperationMeters(Timer duration, Counter conflicts, Counter failures) {
     }
 }

@@ -8,13 +8,28 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
-/** Upload and purge events as Micrometer meters; every name and tag is listed in docs/operations.md. */
+/**
+ * Upload and purge events as Micrometer meters; every name and tag is listed in docs/operations.md. Every
+ * series whose tag values are known is registered at 0 on start, so an alert or a dashboard on it reads 0, not
+ * "no data", before the first failure or expiry.
+ */
 @Component
 class UploadMetrics implements UploadEvents {
+
+    /** The codes an upload request can be refused with (what the upload service throws). */
+    static final Set<ErrorCode> UPLOAD_FAILURES = EnumSet.of(ErrorCode.BLOB_UPLOAD_INVALID,
+            ErrorCode.BLOB_UPLOAD_UNKNOWN, ErrorCode.DIGEST_INVALID, ErrorCode.RANGE_INVALID, ErrorCode.SIZE_INVALID,
+            ErrorCode.TOOMANYREQUESTS);
+
+    /** The timeouts an upload can pass, as the upload service names them. */
+    static final List<String> EXPIRY_REASONS = List.of("idle", "max-age");
 
     private final MeterRegistry registry;
     private final Counter started;
@@ -56,6 +71,8 @@ class UploadMetrics implements UploadEvents {
         for (String outcome : new String[] {"ran", "skipped"}) {
             purgeRuns(outcome);
         }
+        UPLOAD_FAILURES.forEach(this::failures);
+        EXPIRY_REASONS.forEach(this::expiries);
     }
 
     @Override
@@ -82,14 +99,12 @@ class UploadMetrics implements UploadEvents {
 
     @Override
     public void failed(ErrorCode code) {
-        Counter.builder("berth.uploads.failed").description("upload requests refused, by OCI error code")
-                .tag("code", code.code()).register(registry).increment();
+        failures(code).increment();
     }
 
     @Override
     public void expired(String reason) {
-        Counter.builder("berth.uploads.expired").description("uploads that passed a timeout, by which one")
-                .tag("reason", reason).register(registry).increment();
+        expiries(reason).increment();
     }
 
     @Override
@@ -114,6 +129,16 @@ class UploadMetrics implements UploadEvents {
             purgeDeleted.increment(report.deleted());
             purgeReclaimed.increment(report.bytesReclaimed());
         }
+    }
+
+    private Counter failures(ErrorCode code) {
+        return Counter.builder("berth.uploads.failed").description("upload requests refused, by OCI error code")
+                .tag("code", code.code()).register(registry);
+    }
+
+    private Counter expiries(String reason) {
+        return Counter.builder("berth.uploads.expired").description("uploads that passed a timeout, by which one")
+                .tag("reason", reason).register(registry);
     }
 
     private Counter purgeRuns(String outcome) {

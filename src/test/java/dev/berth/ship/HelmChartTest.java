@@ -170,7 +170,8 @@ class HelmChartTest {
     void schemaRejectsKeysTheChartDoesNotKnow() {
         // A misspelt key would otherwise render the defaults without a word.
         for (String key : List.of("replicaCont", "storage.backnd", "storage.azure.containr", "probes.startup.periodSecond",
-                "ingress.classname", "auth.mountpath", "metrics.serviceMonitor.intervall", "autoscaling.maxReplica")) {
+                "ingress.classname", "auth.mountpath", "metrics.serviceMonitor.intervall", "autoscaling.maxReplica",
+                "metrics.grafanaDashboard.enable")) {
             assertThatThrownBy(() -> render(t -> t.set(key, "1"))).as(key)
                     .hasMessageContaining(key.substring(key.lastIndexOf('.') + 1));
         }
@@ -257,6 +258,40 @@ class HelmChartTest {
     }
 
     @Test
+    void grafanaDashboardIsAConfigMapForTheSidecarOnlyWhenEnabled() throws Exception {
+        assertThat(render(t -> t).stream().map(o -> o.getMetadata().getName())).doesNotContain("reg-berth-dashboard");
+
+        List<HasMetadata> objects = render(t -> t.set("metrics.grafanaDashboard.enabled", true)
+                .set("metrics.grafanaDashboard.annotations.grafana_folder", "Registry"));
+        var dashboard = objects.stream().filter(io.fabric8.kubernetes.api.model.ConfigMap.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.ConfigMap.class::cast)
+                .filter(c -> c.getMetadata().getName().equals("reg-berth-dashboard")).findFirst().orElseThrow();
+        assertThat(dashboard.getMetadata().getNamespace()).isEqualTo("registry");
+        assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1")
+                .containsEntry("app.kubernetes.io/name", "berth");
+        assertThat(dashboard.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Registry");
+        String json = dashboard.getData().get("berth-dashboard.json");
+        assertThat(json + "\n").as("the ConfigMap carries the chart's dashboard file as it is")
+                .isEqualTo(Files.readString(CHART.resolve("dashboards/berth-dashboard.json")));
+        tools.jackson.databind.JsonNode parsed = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json);
+        assertThat(parsed.path("uid").asString()).isEqualTo("berth");
+        assertThat(parsed.path("panels").size()).isGreaterThan(10);
+
+        var elsewhere = named(render(t -> t.set("metrics.grafanaDashboard.enabled", true)
+                .set("metrics.grafanaDashboard.namespace", "monitoring")
+                .set("metrics.grafanaDashboard.labels.grafana_dashboard", "berth")), "reg-berth-dashboard");
+        assertThat(elsewhere.getMetadata().getNamespace()).isEqualTo("monitoring");
+        assertThat(elsewhere.getMetadata().getLabels()).containsEntry("grafana_dashboard", "berth");
+    }
+
+    @Test
+    void theDashboardForPeopleWithoutTheChartIsTheChartsOwn() throws Exception {
+        // One source of truth: docs/grafana holds a copy of the chart's file, never an edited one.
+        assertThat(Files.readString(Path.of("docs/grafana/berth-dashboard.json")))
+                .isEqualTo(Files.readString(CHART.resolve("dashboards/berth-dashboard.json")));
+    }
+
+    @Test
     void autoscalerReplacesTheFixedReplicaCount() {
         List<HasMetadata> objects = render(t -> t.set("autoscaling.enabled", true).set("storage.backend", "azure")
                 .set("storage.azure.existingSecret", "x"));
@@ -286,6 +321,11 @@ class HelmChartTest {
     static GenericKubernetesResource generic(List<HasMetadata> objects, String kind) {
         return objects.stream().filter(o -> o.getKind().equals(kind)).map(GenericKubernetesResource.class::cast)
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " in " + kinds(objects)));
+    }
+
+    static HasMetadata named(List<HasMetadata> objects, String name) {
+        return objects.stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no object named " + name));
     }
 
     static List<String> kinds(List<HasMetadata> objects) {
