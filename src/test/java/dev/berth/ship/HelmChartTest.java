@@ -167,6 +167,18 @@ class HelmChartTest {
     }
 
     @Test
+    void logFormatSwitchesEveryLogToJson() {
+        assertThat(container(one(render(t -> t), Deployment.class)).getEnv())
+                .noneMatch(env -> env.getName().equals("LOGGING_STRUCTURED_FORMAT_CONSOLE"));
+        assertThat(container(one(render(t -> t.set("logFormat", "ecs")), Deployment.class)).getEnv())
+                .anySatisfy(env -> {
+                    assertThat(env.getName()).isEqualTo("LOGGING_STRUCTURED_FORMAT_CONSOLE");
+                    assertThat(env.getValue()).isEqualTo("ecs");
+                });
+        assertThatThrownBy(() -> render(t -> t.set("logFormat", "json"))).hasMessageContaining("logFormat");
+    }
+
+    @Test
     void schemaRejectsKeysTheChartDoesNotKnow() {
         // A misspelt key would otherwise render the defaults without a word.
         for (String key : List.of("replicaCont", "storage.backnd", "storage.azure.containr", "probes.startup.periodSecond",
