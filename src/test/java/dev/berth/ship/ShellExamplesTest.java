@@ -78,7 +78,7 @@ class ShellExamplesTest {
     /** Examples the tests below run, by file and first line. */
     static final Set<String> RUN = Set.of(
             "README.md: scripts/run",
-            "README.md: docker tag alpine:latest localhost:5000/team/alpine:1",
+            "README.md: mkdir -p /tmp/hello && echo \"hello from Berth\" > /tmp/hello/hello.txt",
             "README.md: " + JAR + " --berth.storage.backend=azure \\",
             "docs/auth.md: mkdir -p /etc/berth",
             "docs/auth.md: " + JAR + " --berth.auth.mode=htpasswd --berth.auth.htpasswd.path=/etc/berth/htpasswd \\",
@@ -151,18 +151,23 @@ class ShellExamplesTest {
         assertThat(gone).as("examples this test names that the docs no longer have").isEmpty();
     }
 
-    /** README's quick start: {@code scripts/run}, then a docker push to it. */
+    /** README's quick start: {@code scripts/run}, then a small image built and pushed to it. */
     @Test
     void theQuickStartRunsBerthAndTakesAPush() throws Exception {
         startServer("README.md: scripts/run", Map.of());
-        String image = imageNamed("alpine:latest");
-        run("README.md: docker tag alpine:latest localhost:5000/team/alpine:1", Map.of(), "");
-        createdImages.add("localhost:" + port + "/team/alpine:1");
+        String reference = "localhost:" + port + "/team/hello:1";
+        createdImages.add(reference);
+        try {
+            run("README.md: mkdir -p /tmp/hello && echo \"hello from Berth\" > /tmp/hello/hello.txt", Map.of(), "");
+        } finally {
+            org.springframework.util.FileSystemUtils.deleteRecursively(Path.of("/tmp/hello"));
+        }
+        String image = Commands.docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", reference);
 
-        HttpResponse<String> tags = get("/v2/team/alpine/tags/list", null);
+        HttpResponse<String> tags = get("/v2/team/hello/tags/list", null);
         assertThat(tags.statusCode()).isEqualTo(200);
         assertThat(tags.body()).contains("\"1\"");
-        String pushed = JSON.readTree(get("/v2/team/alpine/manifests/1", null).body()).path("config").path("digest")
+        String pushed = JSON.readTree(get("/v2/team/hello/manifests/1", null).body()).path("config").path("digest")
                 .asString();
         assertThat(pushed).as("the pushed image's config is the local image's id").isEqualTo(image);
     }
@@ -315,9 +320,9 @@ class ShellExamplesTest {
     }
 
     /**
-     * The id of a small local image under {@code reference}: the examples push images the reader already has
-     * ({@code alpine:latest}); one that exists here is used as it is, else a small one is built under that name
-     * and removed afterwards.
+     * The id of a small local image under {@code reference}: some examples push an image the reader already has
+     * ({@code team/app:1} in docs/auth.md); one that exists here is used as it is, else a small one is built
+     * under that name and removed afterwards.
      */
     static String imageNamed(String reference) throws IOException {
         Commands.Result existing = Commands.exec(Duration.ofSeconds(30), Commands.dockerEnv(), Commands.docker(),
