@@ -102,6 +102,12 @@ final class UploadServices implements AutoCloseable {
     static final class RecordedEvents implements UploadEvents {
         final List<String> expired = new CopyOnWriteArrayList<>();
         final List<PurgeReport> purges = new CopyOnWriteArrayList<>();
+        final List<Long> chunks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void chunkReceived(long bytes, java.time.Duration took) {
+            chunks.add(bytes);
+        }
 
         @Override
         public void expired(String reason) {
