@@ -13,12 +13,21 @@ import java.time.OffsetDateTime;
  */
 final class UserDelegationSasSigner implements SasSigner {
 
-    private final BlobServiceClient service;
+    /** Fetches a delegation key valid from a start to an expiry: {@code BlobServiceClient::getUserDelegationKey}. */
+    interface DelegationKeys {
+        UserDelegationKey fetch(OffsetDateTime start, OffsetDateTime expiry);
+    }
+
+    private final DelegationKeys keys;
     private final Duration sasLifetime;
     private volatile UserDelegationKey delegationKey;
 
     UserDelegationSasSigner(BlobServiceClient service, Duration sasLifetime) {
-        this.service = service;
+        this(service::getUserDelegationKey, sasLifetime);
+    }
+
+    UserDelegationSasSigner(DelegationKeys keys, Duration sasLifetime) {
+        this.keys = keys;
         this.sasLifetime = sasLifetime;
     }
 
@@ -41,7 +50,7 @@ final class UserDelegationSasSigner implements SasSigner {
                 key = delegationKey;
                 if (key == null || key.getSignedExpiry().isBefore(needed)) {
                     OffsetDateTime now = OffsetDateTime.now();
-                    key = service.getUserDelegationKey(now.minusMinutes(5), needed.plus(sasLifetime));
+                    key = keys.fetch(now.minusMinutes(5), needed.plus(sasLifetime));
                     delegationKey = key;
                 }
             }
