@@ -98,10 +98,25 @@ final class GcServices implements AutoCloseable {
 
     /** A collector whose settle time passes by moving the test's clock. */
     GarbageCollector collector(GcSteps steps, Duration grace, Duration settle, boolean dryRun) {
+        return collector(steps, grace, settle, dryRun, clock::advance);
+    }
+
+    /**
+     * A collector whose settle time really passes (and moves the test's clock as much), for runs racing
+     * pushes on other threads: the protocol counts on a push finishing within the settle time.
+     */
+    GarbageCollector sleepingCollector(Duration grace, Duration settle) {
+        return collector(GcSteps.NONE, grace, settle, false, duration -> {
+            Thread.sleep(duration.toMillis());
+            clock.advance(duration);
+        });
+    }
+
+    private GarbageCollector collector(GcSteps steps, Duration grace, Duration settle, boolean dryRun,
+            GarbageCollector.Pause pause) {
         GcProperties properties = new GcProperties(false, Duration.ofHours(24), grace, settle, dryRun,
                 Duration.ofMinutes(10));
-        return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps,
-                clock::advance);
+        return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps, pause);
     }
 
     /** Lets the grace time pass, so everything stored so far is old enough to collect. */
