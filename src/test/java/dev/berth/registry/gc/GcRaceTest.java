@@ -43,10 +43,16 @@ class GcRaceTest {
     /** An image pushed and deleted long ago: its layer and config are old, unreferenced blobs in {@code APP}. */
     Blob oldUnreferencedLayer() {
         Blob layer = Blob.random(2000);
-        Blob image = services.pushImage(APP, "old", Blob.random(100), layer);
+        deletedLongAgo(Blob.random(100), layer);
+        return layer;
+    }
+
+    /** An image of {@code config} and {@code layer} pushed and deleted long ago; its manifest. */
+    Blob deletedLongAgo(Blob config, Blob layer) {
+        Blob image = services.pushImage(APP, "old", config, layer);
         services.manifests.delete(APP, image.digest().toString());
         services.ageEverything();
-        return layer;
+        return image;
     }
 
     /** A collector that runs {@code step} once it has condemned its candidates. */
@@ -205,9 +211,7 @@ class GcRaceTest {
     void reTaggingAnOldDigestDuringTheRunKeepsTheManifestAndItsBlobs() throws Exception {
         Blob config = Blob.random(100);
         Blob layer = Blob.random(1200);
-        Blob image = services.pushImage(APP, "v1", config, layer);
-        services.manifests.delete(APP, image.digest().toString());
-        services.ageEverything();
+        Blob image = deletedLongAgo(config, layer);
 
         GcReport report = runWithAPushHeldAcrossTheClaims(APP, "v2", image, () -> { });
 
@@ -223,9 +227,7 @@ class GcRaceTest {
     void anIndexPushedAfterTheCondemnKeepsItsChildrenPushedJustBefore() throws Exception {
         Blob config = Blob.random(100);
         Blob layer = Blob.random(1100);
-        Blob child = services.pushImage(APP, "child", config, layer);
-        services.manifests.delete(APP, child.digest().toString());
-        services.ageEverything();
+        Blob child = deletedLongAgo(config, layer);
         Blob multi = index(child);
 
         // The child's revision is written before the second mark; the index only after the claims.
