@@ -28,6 +28,9 @@ package dev.berth.registry;
  *                                                              is never served again
  * berth/                                                  (+)  Berth's own, outside the registry's layout:
  *   purge.lock                                            (+)    the lease of the one replica purging uploads
+ *   gc.lock                                               (+)    the lease of the one replica collecting garbage
+ *   gc/condemned/<algorithm>/<hex>                        (+)    a blob the collector means to delete, and
+ *                                                                whether a writer rescued it first
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
  *                                                                deleted on every check
  * }</pre>
@@ -39,12 +42,38 @@ public final class StorePaths {
 
     private static final String ROOT = "docker/registry/v2";
     public static final String REPOSITORIES = ROOT + "/repositories";
+    /** The folder of every blob's data, by algorithm, then the first two hex digits, then the digest. */
+    public static final String BLOBS = ROOT + "/blobs";
+    public static final String PURGE_LOCK = "berth/purge.lock";
+    public static final String GC_LOCK = "berth/gc.lock";
+    /** The garbage collector's markers, one per blob it condemned, by algorithm and digest. */
+    public static final String CONDEMNED = "berth/gc/condemned";
 
     private StorePaths() {
     }
 
+    /** The folder of one blob: its data, and whatever else Distribution keeps beside it. */
+    public static String blob(Digest digest) {
+        return BLOBS + "/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex();
+    }
+
     public static String blobData(Digest digest) {
-        return ROOT + "/blobs/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex() + "/data";
+        return blob(digest) + "/data";
+    }
+
+    /** The collector's marker of a blob it condemned. */
+    public static String condemned(Digest digest) {
+        return CONDEMNED + "/" + digest.algorithm() + "/" + digest.hex();
+    }
+
+    /** The folder of a repository's blob links, by algorithm. */
+    public static String layers(RepositoryName repository, String algorithm) {
+        return repository(repository) + "/_layers/" + algorithm;
+    }
+
+    /** The folder of a repository's manifest revisions, by algorithm. */
+    public static String manifestRevisions(RepositoryName repository, String algorithm) {
+        return repository(repository) + "/_manifests/revisions/" + algorithm;
     }
 
     public static String repository(RepositoryName repository) {
@@ -52,7 +81,7 @@ public final class StorePaths {
     }
 
     public static String layer(RepositoryName repository, Digest digest) {
-        return repository(repository) + "/_layers/" + digest.algorithm() + "/" + digest.hex();
+        return layers(repository, digest.algorithm()) + "/" + digest.hex();
     }
 
     public static String layerLink(RepositoryName repository, Digest digest) {
@@ -60,7 +89,7 @@ public final class StorePaths {
     }
 
     public static String manifestRevision(RepositoryName repository, Digest digest) {
-        return repository(repository) + "/_manifests/revisions/" + digest.algorithm() + "/" + digest.hex();
+        return manifestRevisions(repository, digest.algorithm()) + "/" + digest.hex();
     }
 
     public static String manifestRevisionLink(RepositoryName repository, Digest digest) {

@@ -5,6 +5,7 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.registry.gc.BlobRescue;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageDriver;
 import java.io.InputStream;
@@ -23,10 +24,12 @@ public class BlobService {
 
     private final StorageDriver store;
     private final RedirectProperties redirect;
+    private final BlobRescue rescue;
 
-    public BlobService(StorageDriver store, RedirectProperties redirect) {
+    public BlobService(StorageDriver store, RedirectProperties redirect, BlobRescue rescue) {
         this.store = store;
         this.redirect = redirect;
+        this.rescue = rescue;
     }
 
     /** Where readers may fetch the blob from the store directly, when redirects are on and the store signs URLs. */
@@ -86,9 +89,13 @@ public class BlobService {
 
     /**
      * Links a blob of {@code source} into {@code target} without any upload, when {@code source} has it.
-     * Returns empty when it does not, so the caller falls back to an ordinary upload.
+     * Returns empty when it does not, or when the garbage collector is deleting the blob, so the caller falls
+     * back to an ordinary upload.
      */
     public Optional<BlobInfo> mount(RepositoryName target, RepositoryName source, Digest digest) {
+        if (!rescue.rescue(digest)) {
+            return Optional.empty();
+        }
         Optional<BlobInfo> blob = find(source, digest);
         blob.ifPresent(found -> link(target, digest));
         return blob;

@@ -5,6 +5,7 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.gc.BlobRescue;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -12,16 +13,19 @@ import java.util.Set;
  * Checks what a pushed manifest references before it is accepted: the config, every layer and every child
  * manifest must be in the repository, except foreign layers whose URLs the policy allows. A manifest may
  * carry a bounded number of descriptors, and each distinct digest is looked up once, however often it is
- * listed: each lookup is a store request.
+ * listed: each lookup is a store request. Before its lookup each digest is rescued from the garbage
+ * collector ({@link BlobRescue}), so what the check finds stays until the manifest is written.
  */
 final class ManifestReferences {
 
     private final BlobService blobs;
+    private final BlobRescue rescue;
     private final int maxReferences;
     private final ForeignUrlPolicy urls;
 
-    ManifestReferences(BlobService blobs, ManifestProperties properties) {
+    ManifestReferences(BlobService blobs, BlobRescue rescue, ManifestProperties properties) {
         this.blobs = blobs;
+        this.rescue = rescue;
         this.maxReferences = properties.maxReferences();
         this.urls = new ForeignUrlPolicy(properties.urls());
     }
@@ -52,15 +56,29 @@ final class ManifestReferences {
         }
         Set<Digest> checkedChildren = new HashSet<>();
         for (Descriptor child : manifest.children()) {
-            if (checkedChildren.add(child.digest()) && !manifests.exists(repository, child.digest())) {
-                throw blobUnknown(child.digest(), "child manifest");
+            if (checkedChildren.add(child.digest())) {
+                requireRescued(child.digest(), "child manifest");
+                if (!manifests.exists(repository, child.digest())) {
+                    throw blobUnknown(child.digest(), "child manifest");
+                }
             }
         }
     }
 
     private void requireBlob(RepositoryName repository, Descriptor descriptor, String what, Set<Digest> checked) {
-        if (checked.add(descriptor.digest()) && blobs.find(repository, descriptor.digest()).isEmpty()) {
-            throw blobUnknown(descriptor.digest(), what);
+        if (checked.add(descriptor.digest())) {
+            requireRescued(descriptor.digest(), what);
+            if (blobs.find(repository, descriptor.digest()).isEmpty()) {
+                throw blobUnknown(descriptor.digest(), what);
+            }
+        }
+    }
+
+    /** A blob the garbage collector is deleting is as good as gone: the client pushes it again. */
+    private void requireRescued(Digest digest, String what) {
+        if (!rescue.rescue(digest)) {
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "the manifest references " + what + " "
+                    + digest + ", which is being garbage-collected; push it again", digest.toString());
         }
     }
 

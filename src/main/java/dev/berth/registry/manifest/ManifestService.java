@@ -7,6 +7,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.gc.BlobRescue;
 import dev.berth.registry.tag.TagService;
 import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -46,18 +47,20 @@ public class ManifestService {
     private final JsonMapper json;
     private final ManifestProperties properties;
     private final ManifestReferences references;
+    private final BlobRescue rescue;
 
     private final Documents documents;
 
     public ManifestService(StorageDriver store, BlobService blobs, TagService tags, JsonMapper json,
-            ManifestProperties properties, Documents documents) {
+            ManifestProperties properties, Documents documents, BlobRescue rescue) {
         this.documents = documents;
         this.store = store;
         this.blobs = blobs;
         this.tags = tags;
         this.json = json;
         this.properties = properties;
-        this.references = new ManifestReferences(blobs, properties);
+        this.rescue = rescue;
+        this.references = new ManifestReferences(blobs, rescue, properties);
     }
 
     /**
@@ -81,6 +84,8 @@ public class ManifestService {
             ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
             references.check(repository, manifest, (repo, child) -> find(repo, child).isPresent());
 
+            // The same manifest pushed before and since deleted may be condemned: rescued, or stored anew.
+            rescue.rescueOrAwaitDeletion(digest);
             if (blobs.findStored(digest).isEmpty()) {
                 store.writeBytes(StorePaths.blobData(digest), content);
             }

@@ -6,6 +6,7 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.gc.BlobRescue;
 import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
@@ -20,7 +21,8 @@ import org.springframework.stereotype.Component;
  * upload's state: the pieces joined into the blob's place (unless the blob is there already), the blob linked
  * into the repository, the upload closed. Every step may be repeated, by the same request or by another
  * replica after this one died at any point: what is done already is found done, so a commit always finishes
- * wherever it broke off.
+ * wherever it broke off. Before it relies on the blob's data (composing it, or finding it there) it rescues the
+ * blob from the garbage collector, or waits for the collector to finish deleting it and composes it anew.
  */
 @Component
 class UploadCommit {
@@ -28,17 +30,21 @@ class UploadCommit {
     private final StorageDriver store;
     private final BlobService blobs;
     private final UploadStates states;
+    private final BlobRescue rescue;
     private final Clock clock;
 
-    UploadCommit(StorageDriver store, BlobService blobs, UploadStates states, Optional<Clock> clock) {
+    UploadCommit(StorageDriver store, BlobService blobs, UploadStates states, BlobRescue rescue,
+            Optional<Clock> clock) {
         this.store = store;
         this.blobs = blobs;
         this.states = states;
+        this.rescue = rescue;
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
     /** Finishes the commit of {@code state} (whose commit for {@code digest} has begun) at {@code version}. */
     void finish(RepositoryName repository, String id, UploadState state, String version, Digest digest) {
+        rescue.rescueOrAwaitDeletion(digest);
         if (blobs.findStored(digest).isEmpty()) {
             compose(repository, id, state, digest);
         }

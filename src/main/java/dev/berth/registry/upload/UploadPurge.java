@@ -3,6 +3,7 @@ package dev.berth.registry.upload;
 import dev.berth.registry.Digest;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
+import dev.berth.registry.StoreLease;
 import dev.berth.registry.StorePaths;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
@@ -34,7 +35,7 @@ public class UploadPurge {
     private final UploadExpiry expiry;
     private final UploadEvents events;
     private final Clock clock;
-    private final PurgeLock lock;
+    private final StoreLease lock;
 
     private final UploadCommit commits;
 
@@ -47,7 +48,7 @@ public class UploadPurge {
         this.expiry = new UploadExpiry(properties);
         this.events = events.orElse(UploadEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
-        this.lock = new PurgeLock(store, json, this.clock, UUID.randomUUID().toString());
+        this.lock = new StoreLease(store, StorePaths.PURGE_LOCK, json, this.clock, UUID.randomUUID().toString());
     }
 
     public PurgeReport run() {

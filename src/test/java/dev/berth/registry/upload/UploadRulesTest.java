@@ -11,6 +11,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.gc.BlobRescue;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
@@ -41,6 +42,7 @@ class UploadRulesTest {
     MovableClock clock;
     InMemoryStorageDriver store;
     BlobService blobs;
+    BlobRescue rescue;
     UploadStates states;
     UploadCommit commits;
     UploadService uploads;
@@ -58,9 +60,10 @@ class UploadRulesTest {
     void wire() {
         clock = new MovableClock();
         store = new InMemoryStorageDriver(clock);
-        blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)));
+        rescue = new BlobRescue(store, JSON, Optional.of(clock));
+        blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)), rescue);
         states = new UploadStates(store, JSON);
-        commits = new UploadCommit(store, blobs, states, Optional.of(clock));
+        commits = new UploadCommit(store, blobs, states, rescue, Optional.of(clock));
         properties = new UploadProperties(Duration.ofHours(1), Duration.ofHours(24),
                 new UploadProperties.Purge(false, Duration.ofMinutes(10), false, Duration.ofMinutes(5)), 1000);
         uploads = UploadServices.uploadService(store, blobs, states, commits, writers, buffers, properties, clock);
@@ -195,7 +198,7 @@ class UploadRulesTest {
                 });
         UploadStates racingStates = new UploadStates(racing, JSON);
         UploadPurge racingPurge = new UploadPurge(racing, racingStates,
-                new UploadCommit(racing, blobs, racingStates, Optional.of(clock)), properties, JSON,
+                new UploadCommit(racing, blobs, racingStates, rescue, Optional.of(clock)), properties, JSON,
                 Optional.empty(), Optional.of(clock));
 
         PurgeReport report = racingPurge.run();

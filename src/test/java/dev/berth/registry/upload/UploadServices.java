@@ -5,6 +5,7 @@ import dev.berth.memory.MemoryBudget;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.gc.BlobRescue;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageDriver;
 import dev.berth.support.InMemoryStorageDriver;
@@ -22,24 +23,59 @@ import tools.jackson.databind.json.JsonMapper;
  * service-level tests of the upload rules: each is built here once, so a test names only the policy it
  * checks. Close it to stop the writer threads.
  */
-final class UploadServices implements AutoCloseable {
+public final class UploadServices implements AutoCloseable {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
 
-    final MovableClock clock = new MovableClock();
-    final InMemoryStorageDriver store = new InMemoryStorageDriver(clock);
+    final MovableClock clock;
+    final InMemoryStorageDriver store;
     final RecordedEvents events = new RecordedEvents();
-    final BlobService blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)));
-    final UploadStates states = new UploadStates(store, JSON);
-    final UploadCommit commits = new UploadCommit(store, blobs, states, Optional.of(clock));
+    final BlobRescue rescue;
+    final BlobService blobs;
+    final UploadStates states;
+    final UploadCommit commits;
     final UploadProperties properties;
     final UploadService uploads;
     private final UploadWriters writers = new UploadWriters();
 
     private UploadServices(UploadProperties properties) {
+        this(new MovableClock(), properties);
+    }
+
+    private UploadServices(MovableClock clock, UploadProperties properties) {
+        this(clock, new InMemoryStorageDriver(clock), properties);
+    }
+
+    private UploadServices(MovableClock clock, InMemoryStorageDriver store, UploadProperties properties) {
+        this.clock = clock;
+        this.store = store;
+        this.rescue = new BlobRescue(store, JSON, Optional.of(clock));
+        this.blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)), rescue);
+        this.states = new UploadStates(store, JSON);
+        this.commits = new UploadCommit(store, blobs, states, rescue, Optional.of(clock));
         this.properties = properties;
         this.uploads = uploadService(store, blobs, states, commits, writers,
                 new BufferPool(new MemoryBudget(16L << 20, Duration.ofSeconds(5))), properties, events, clock);
+    }
+
+    /**
+     * The upload services over a store and clock another package's test built (the garbage collector's),
+     * with default timeouts and no purge.
+     */
+    public static UploadServices on(MovableClock clock, InMemoryStorageDriver store) {
+        return new UploadServices(clock, store, properties(Duration.ofHours(1), Duration.ofHours(24), false));
+    }
+
+    public UploadService uploads() {
+        return uploads;
+    }
+
+    public BlobService blobs() {
+        return blobs;
+    }
+
+    public BlobRescue rescue() {
+        return rescue;
     }
 
     /** The upload service wired as the application wires it, from parts a test built itself. */

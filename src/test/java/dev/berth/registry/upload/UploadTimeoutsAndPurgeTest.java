@@ -114,7 +114,7 @@ class UploadTimeoutsAndPurgeTest {
         String stale = services.uploadHolding(REPO, 256);
         services.clock.advance(Duration.ofMillis(2500));
         // Another replica's lease, as it writes it, valid for an hour.
-        services.store.writeIfVersion(PurgeLock.PATH, ("{\"owner\":\"another-replica\",\"expiresAt\":\""
+        services.store.writeIfVersion(dev.berth.registry.StorePaths.PURGE_LOCK, ("{\"owner\":\"another-replica\",\"expiresAt\":\""
                 + services.clock.instant().plus(Duration.ofHours(1)) + "\"}").getBytes(StandardCharsets.UTF_8), null);
         UploadPurge purge = services.newPurge();
 
@@ -132,7 +132,7 @@ class UploadTimeoutsAndPurgeTest {
         assertThat(ran.deleted()).isEqualTo(1);
         assertThat(services.uploadsIn(REPO)).isEmpty();
         // The lease was this replica's, and it gave the lease back (let it lapse) when done.
-        String lease = new String(services.store.readBytes(PurgeLock.PATH).orElseThrow(), StandardCharsets.UTF_8);
+        String lease = new String(services.store.readBytes(dev.berth.registry.StorePaths.PURGE_LOCK).orElseThrow(), StandardCharsets.UTF_8);
         assertThat(lease).doesNotContain("another-replica").contains("\"expiresAt\":\"1970-01-01T00:00:00Z\"");
     }
 

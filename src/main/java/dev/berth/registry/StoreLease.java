@@ -1,4 +1,4 @@
-package dev.berth.registry.upload;
+package dev.berth.registry;
 
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
@@ -11,14 +11,14 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A lease in the store that lets one replica at a time purge. Taken and released with conditional writes,
- * so two replicas can never both hold it; it lapses on its own if its holder dies.
+ * A lease in the store that lets one replica at a time do a piece of background work (the upload purge, the
+ * garbage collection). Taken, renewed and released with conditional writes, so two replicas can never both
+ * hold it; it lapses on its own if its holder dies.
  */
-final class PurgeLock {
-
-    static final String PATH = "berth/purge.lock";
+public final class StoreLease {
 
     private final StorageDriver store;
+    private final String path;
     private final JsonMapper json;
     private final Clock clock;
     private final String owner;
@@ -26,16 +26,17 @@ final class PurgeLock {
     record Lease(String owner, Instant expiresAt) {
     }
 
-    PurgeLock(StorageDriver store, JsonMapper json, Clock clock, String owner) {
+    public StoreLease(StorageDriver store, String path, JsonMapper json, Clock clock, String owner) {
         this.store = store;
+        this.path = path;
         this.json = json;
         this.clock = clock;
         this.owner = owner;
     }
 
     /** Takes the lease for {@code duration}; empty when another replica holds an unexpired one. */
-    Optional<String> tryAcquire(Duration duration) {
-        Optional<VersionedObject> current = store.readVersioned(PATH);
+    public Optional<String> tryAcquire(Duration duration) {
+        Optional<VersionedObject> current = store.readVersioned(path);
         if (current.isPresent()) {
             Optional<Lease> lease = parse(current.get());
             if (lease.isPresent() && lease.get().expiresAt().isAfter(clock.instant())) {
@@ -43,7 +44,7 @@ final class PurgeLock {
             }
         }
         try {
-            return Optional.of(store.writeIfVersion(PATH,
+            return Optional.of(store.writeIfVersion(path,
                     json.writeValueAsBytes(new Lease(owner, clock.instant().plus(duration))),
                     current.map(VersionedObject::version).orElse(null)));
         } catch (VersionConflictException e) {
@@ -51,10 +52,23 @@ final class PurgeLock {
         }
     }
 
-    /** Gives the lease back early by letting it lapse, unless someone else took it meanwhile. */
-    void release(String version) {
+    /**
+     * Extends the lease held at {@code version} to {@code duration} from now; empty when it is no longer ours
+     * (it lapsed and another replica took it), so the holder must stop.
+     */
+    public Optional<String> renew(String version, Duration duration) {
         try {
-            store.writeIfVersion(PATH, json.writeValueAsBytes(new Lease(owner, Instant.EPOCH)), version);
+            return Optional.of(store.writeIfVersion(path,
+                    json.writeValueAsBytes(new Lease(owner, clock.instant().plus(duration))), version));
+        } catch (VersionConflictException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Gives the lease back early by letting it lapse, unless someone else took it meanwhile. */
+    public void release(String version) {
+        try {
+            store.writeIfVersion(path, json.writeValueAsBytes(new Lease(owner, Instant.EPOCH)), version);
         } catch (VersionConflictException e) {
             // Our lease ran out and another replica holds it now: nothing of ours to release.
         }
