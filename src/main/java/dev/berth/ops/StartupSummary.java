@@ -3,6 +3,7 @@ package dev.berth.ops;
 import dev.berth.api.guard.RequestLimits;
 import dev.berth.auth.AuthProperties;
 import dev.berth.memory.MemoryBudget;
+import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.StorageProperties;
@@ -17,8 +18,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Says in one line, once Berth serves, what it serves: its version, the store (backend and where, never a
- * key or connection string), the auth mode, the ports, and the upload and memory limits in force. The line an
- * operator looks for first when a replica behaves unlike the others.
+ * key or connection string), the auth mode, the ports, the upload and memory limits and the garbage
+ * collection schedule in force. The line an operator looks for first when a replica behaves unlike the others.
  */
 @Component
 class StartupSummary {
@@ -32,16 +33,19 @@ class StartupSummary {
     private final ManifestProperties manifests;
     private final RequestLimits limits;
     private final MemoryBudget memory;
+    private final GcProperties gc;
     private final Environment environment;
 
     StartupSummary(StorageProperties storage, AuthProperties auth, UploadProperties uploads,
-            ManifestProperties manifests, RequestLimits limits, MemoryBudget memory, Environment environment) {
+            ManifestProperties manifests, RequestLimits limits, MemoryBudget memory, GcProperties gc,
+            Environment environment) {
         this.storage = storage;
         this.auth = auth;
         this.uploads = uploads;
         this.manifests = manifests;
         this.limits = limits;
         this.memory = memory;
+        this.gc = gc;
         this.environment = environment;
     }
 
@@ -63,6 +67,8 @@ class StartupSummary {
                 + ", at most " + uploads.maxOpenPerRepository() + " open per repository"
                 + ", purge " + (purge.enabled() ? "every " + purge.interval() + (purge.dryRun() ? " (dry run)" : "")
                         : "off")
+                + "; garbage collection " + (gc.enabled() ? "every " + gc.interval() + (gc.dryRun() ? " (dry run)" : "")
+                        : "off (POST /actuator/gc runs one)")
                 + "; manifests up to " + size(manifests.maxSize().toBytes())
                 + "; memory budget " + size(memory.total())
                 + "; " + limits.requestsPerClient() + " requests in flight per client";
