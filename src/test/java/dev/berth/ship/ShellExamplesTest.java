@@ -84,7 +84,8 @@ class ShellExamplesTest {
             "docs/auth.md: " + JAR + " --berth.auth.mode=htpasswd --berth.auth.htpasswd.path=/etc/berth/htpasswd \\",
             "docs/auth.md: echo \"$PASSWORD\" | docker login --username alice --password-stdin registry.example.com",
             "docs/auth.md: mkdir -p /etc/berth#2",
-            "docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge");
+            "docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge",
+            "docs/operations.md: curl -X POST http://berth:5001/actuator/gc");
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -218,16 +219,18 @@ class ShellExamplesTest {
         assertThat(https.stdout()).as(https.describe()).startsWith("200 ");
     }
 
-    /** docs/operations.md: a purge by hand answers with the report the page shows. */
+    /** docs/operations.md: a purge and a garbage collection by hand answer with the reports the page shows. */
     @Test
-    void aPurgeByHandAnswersWithTheDocumentedReport() throws Exception {
+    void aPurgeAndACollectionByHandAnswerWithTheDocumentedReports() throws Exception {
         startServer(null, Map.of());
-        String example = examples.get("docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge");
-        String documented = example.lines().filter(line -> line.startsWith("# {")).findFirst().orElseThrow()
-                .substring(2);
-        String answer = run("docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge", Map.of(), "");
-        assertThat(fieldNames(JSON.readTree(answer))).isEqualTo(fieldNames(JSON.readTree(documented)));
-        assertThat(JSON.readTree(answer).path("ran").asBoolean()).isTrue();
+        for (String key : List.of("docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge",
+                "docs/operations.md: curl -X POST http://berth:5001/actuator/gc")) {
+            String documented = examples.get(key).lines().filter(line -> line.startsWith("# {")).findFirst()
+                    .orElseThrow().substring(2);
+            JsonNode answer = JSON.readTree(run(key, Map.of(), ""));
+            assertThat(fieldNames(answer)).as(key).isEqualTo(fieldNames(JSON.readTree(documented)));
+            assertThat(answer.path("ran").asBoolean()).as(key).isTrue();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------

@@ -129,6 +129,9 @@ public class GarbageCollector {
                 long total = candidates.stream().mapToLong(StoredBlobs.Stored::size).sum();
                 return report(start, first, candidates.size(), candidates.size(), total, 0);
             }
+            if (candidates.isEmpty()) {
+                return report(start, first, 0, 0, 0, 0); // nothing condemned, nothing to settle
+            }
             Map<StoredBlobs.Stored, String> condemned = condemn(candidates);
             settle();
             LiveSet second = walk.mark();

@@ -33,6 +33,19 @@ class GarbageCollectorTest {
     }
 
     @Test
+    void aRunWithNothingToCollectDoesNotWaitOutTheSettleTime() {
+        services.pushImage(APP, "v1", Blob.random(100), Blob.random(200));
+        services.ageEverything();
+        java.time.Instant before = services.clock.instant();
+
+        GcReport report = services.collector().run();
+
+        assertThat(report.ran()).isTrue();
+        assertThat(report.candidates()).isZero();
+        assertThat(services.clock.instant()).as("no settle time passed").isEqualTo(before);
+    }
+
+    @Test
     void anUnreferencedOldBlobGoesWithItsRepositoryLinksAndEverythingReferencedOrYoungStays() {
         Blob config = Blob.random(200);
         Blob layer = Blob.random(3000);
