@@ -42,6 +42,9 @@ class AccessLogTest {
             assertThat(send(berth, "GET", "/v2/team/app/blobs/" + digest + "?sig=signed-url-secret", basic(PASSWORD),
                     null)).isEqualTo(200);
             assertThat(send(berth, "GET", "/v2/team/app/manifests/1", basic("wrong"), null)).isEqualTo(401);
+            // Probes and scrapes on the Actuator port are not logged.
+            assertThat(HTTP.send(HttpRequest.newBuilder(berth.managementUri("/actuator/health/readiness")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         }
         List<String> lines = accessLines(output);
         assertThat(lines).hasSize(3);

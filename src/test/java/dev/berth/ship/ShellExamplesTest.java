@@ -242,14 +242,7 @@ class ShellExamplesTest {
     String adapted(String key) throws IOException {
         String text = examples.get(key);
         assertThat(text).as("example " + key).isNotNull();
-        if (port == 0) {
-            port = Commands.freePort();
-            managementPort = Commands.freePort();
-            etc = Files.createDirectories(work.resolve("etc-berth"));
-            dockerConfig = Files.createDirectories(work.resolve("docker-config"));
-        }
-        String ours = " --server.port=" + port + " --management.server.port=" + managementPort
-                + " --berth.storage.filesystem.root=" + work.resolve("data");
+        String ours = ourArguments();
         return text.replace(JAR, JAR + ours)
                 .replaceAll("(?m)^scripts/run$", "scripts/run" + ours)
                 .replace("/etc/berth", etc.toString())
@@ -280,10 +273,7 @@ class ShellExamplesTest {
      * defaults) and waits until it serves.
      */
     void startServer(String key, Map<String, String> env) throws Exception {
-        String text = key == null ? "" : adapted(key);
-        if (key == null) {
-            text = adaptedJar();
-        }
+        String text = key == null ? JAR + ourArguments() + "\n" : adapted(key);
         Path script = Files.writeString(work.resolve("server-" + servers.size() + ".sh"), "set -e\n" + text);
         Path log = work.resolve("server-" + servers.size() + ".log");
         Process server = shell(script, env).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -304,11 +294,16 @@ class ShellExamplesTest {
         throw new AssertionError("Berth of " + key + " never became ready\n" + tail(log));
     }
 
-    private String adaptedJar() throws IOException {
-        String any = "README.md: " + JAR + " --berth.storage.backend=azure \\";
-        adapted(any); // picks the ports
-        return JAR + " --server.port=" + port + " --management.server.port=" + managementPort
-                + " --berth.storage.filesystem.root=" + work.resolve("data") + "\n";
+    /** The test's ports and store folder as Berth arguments, chosen (with the test's folders) on first use. */
+    private String ourArguments() throws IOException {
+        if (port == 0) {
+            port = Commands.freePort();
+            managementPort = Commands.freePort();
+            etc = Files.createDirectories(work.resolve("etc-berth"));
+            dockerConfig = Files.createDirectories(work.resolve("docker-config"));
+        }
+        return " --server.port=" + port + " --management.server.port=" + managementPort
+                + " --berth.storage.filesystem.root=" + work.resolve("data");
     }
 
     /** bash without a controlling terminal (htpasswd then reads passwords from standard input). */

@@ -11,7 +11,6 @@ import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
@@ -91,9 +90,5 @@ class UploadCommit {
             states.markClosed(repository, id, ended);
         }
         store.delete(StorePaths.upload(repository, id));
-    }
-
-    Instant now() {
-        return clock.instant();
     }
 }
