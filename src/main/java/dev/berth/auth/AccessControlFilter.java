@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -69,9 +70,9 @@ public class AccessControlFilter extends OncePerRequestFilter {
             if (wait.isPresent()) {
                 long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
                 log.debug("{} {} -> 429 (too many failed logins from {})", method, request.getRequestURI(), client);
-                response.setHeader("Retry-After", Long.toString(seconds));
-                errors.handle(new RegistryException(ErrorCode.TOOMANYREQUESTS, "too many failed logins from this"
-                        + " client; retry in " + seconds + " s"), request, response);
+                errors.handle(RegistryException.withHeaders(ErrorCode.TOOMANYREQUESTS, "too many failed logins from this"
+                        + " client; retry in " + seconds + " s", Map.of("Retry-After", Long.toString(seconds))),
+                        request, response);
                 return;
             }
         }
@@ -156,8 +157,8 @@ public class AccessControlFilter extends OncePerRequestFilter {
 
     private void refuse(HttpServletRequest request, HttpServletResponse response, String message, String challenge)
             throws IOException {
-        response.setHeader("WWW-Authenticate", challenge);
-        errors.handle(new RegistryException(ErrorCode.UNAUTHORIZED, message), request, response);
+        errors.handle(RegistryException.withHeaders(ErrorCode.UNAUTHORIZED, message,
+                Map.of("WWW-Authenticate", challenge)), request, response);
     }
 
     /** {@code public/**} to a regular expression: {@code **} any characters, {@code *} none of {@code /}. */

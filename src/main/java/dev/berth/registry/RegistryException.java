@@ -23,6 +23,11 @@ public class RegistryException extends RuntimeException {
         this(code, message, detail, Map.of(), null);
     }
 
+    /** A refusal whose answer carries {@code headers} too (a challenge, a time to retry after). */
+    public static RegistryException withHeaders(ErrorCode code, String message, Map<String, String> headers) {
+        return new RegistryException(code, message, null, headers, null);
+    }
+
     /** {@code headers} in the order they are sent; {@code cause}: the failure this one reports, or null. */
     protected RegistryException(ErrorCode code, String message, Object detail, Map<String, String> headers,
             Throwable cause) {
