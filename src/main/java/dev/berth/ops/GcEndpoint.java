@@ -7,11 +7,11 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code POST /actuator/gc} on the management port: run the garbage collection now (whether or not its
+ * {@code POST /actuator/garbagecollect} on the management port: run the garbage collection now (whether or not its
  * schedule is on) and see what it did. Answers when the run is over, which takes at least the settle time.
  */
 @Component
-@Endpoint(id = "gc")
+@Endpoint(id = "garbagecollect")
 public class GcEndpoint {
 
     private final GarbageCollector collector;

@@ -68,7 +68,7 @@ class StartupSummary {
                 + ", purge " + (purge.enabled() ? "every " + purge.interval() + (purge.dryRun() ? " (dry run)" : "")
                         : "off")
                 + "; garbage collection " + (gc.enabled() ? "every " + gc.interval() + (gc.dryRun() ? " (dry run)" : "")
-                        : "off (POST /actuator/gc runs one)")
+                        : "off (POST /actuator/garbagecollect runs one)")
                 + "; manifests up to " + size(manifests.maxSize().toBytes())
                 + "; memory budget " + size(memory.total())
                 + "; " + limits.requestsPerClient() + " requests in flight per client";

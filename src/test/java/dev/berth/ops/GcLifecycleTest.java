@@ -55,7 +55,7 @@ class GcLifecycleTest {
             // The filesystem dates blobs by the real clock: move Berth's past the grace time from now.
             clock.advance(Duration.between(clock.instant(), Instant.now()).plusHours(2));
 
-            HttpResponse<String> answer = Http.sendText("POST", berth.managementUri("/actuator/gc"), null);
+            HttpResponse<String> answer = Http.sendText("POST", berth.managementUri("/actuator/garbagecollect"), null);
 
             assertThat(answer.statusCode()).isEqualTo(200);
             JsonNode report = json.readTree(answer.body());

@@ -33,7 +33,7 @@ class StartupSummaryTest {
                 .contains("; store: filesystem " + store.toAbsolutePath().normalize() + ";")
                 .contains("; auth: none;")
                 .contains("uploads: idle-timeout PT15M, max-age PT24H, at most 1000 open per repository,"
-                        + " purge every PT10M (dry run); garbage collection off (POST /actuator/gc runs one);")
+                        + " purge every PT10M (dry run); garbage collection off (POST /actuator/garbagecollect runs one);")
                 .contains("manifests up to 4 MB").contains("memory budget 48 MB")
                 .contains("64 requests in flight per client");
     }

@@ -85,7 +85,7 @@ class ShellExamplesTest {
             "docs/auth.md: echo \"$PASSWORD\" | docker login --username alice --password-stdin registry.example.com",
             "docs/auth.md: mkdir -p /etc/berth#2",
             "docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge",
-            "docs/operations.md: curl -X POST http://berth:5001/actuator/gc");
+            "docs/operations.md: curl -X POST http://berth:5001/actuator/garbagecollect");
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -224,7 +224,7 @@ class ShellExamplesTest {
     void aPurgeAndACollectionByHandAnswerWithTheDocumentedReports() throws Exception {
         startServer(null, Map.of());
         for (String key : List.of("docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge",
-                "docs/operations.md: curl -X POST http://berth:5001/actuator/gc")) {
+                "docs/operations.md: curl -X POST http://berth:5001/actuator/garbagecollect")) {
             String documented = examples.get(key).lines().filter(line -> line.startsWith("# {")).findFirst()
                     .orElseThrow().substring(2);
             JsonNode answer = JSON.readTree(run(key, Map.of(), ""));
