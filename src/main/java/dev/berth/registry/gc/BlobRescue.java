@@ -6,6 +6,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.storage.StorageDriver;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,16 +30,47 @@ public class BlobRescue {
     private final BlobMarkers markers;
     private final Clock clock;
     private final Duration deletionWait;
+    private final Duration settle;
 
     @Autowired
-    public BlobRescue(StorageDriver store, JsonMapper json, Optional<Clock> clock) {
-        this(store, json, clock.orElse(Clock.systemUTC()), DELETION_WAIT);
+    public BlobRescue(StorageDriver store, JsonMapper json, Optional<Clock> clock, GcProperties gc) {
+        this(store, json, clock.orElse(Clock.systemUTC()), gc.settle());
     }
 
-    BlobRescue(StorageDriver store, JsonMapper json, Clock clock, Duration deletionWait) {
+    /** A writer's rescue as a replica whose collector settles for {@code settle} has it. */
+    public BlobRescue(StorageDriver store, JsonMapper json, Clock clock, Duration settle) {
+        this(store, json, clock, DELETION_WAIT, settle);
+    }
+
+    BlobRescue(StorageDriver store, JsonMapper json, Clock clock, Duration deletionWait, Duration settle) {
         this.markers = new BlobMarkers(store, json);
         this.clock = clock;
         this.deletionWait = deletionWait;
+        this.settle = settle;
+    }
+
+    /** Opens a writer's window: call it before the writer's first rescue. */
+    public Window open() {
+        return new Window(clock.instant());
+    }
+
+    /**
+     * The time from a writer's first rescue to the end of its write. Every replica measures durations at the
+     * same rate, though their clocks may disagree: a window shorter than half the settle time closes before any
+     * run's second mark that condemned a blob after the window opened (it waits the whole settle time first).
+     */
+    public final class Window {
+
+        private final Instant opened;
+
+        private Window(Instant opened) {
+            this.opened = opened;
+        }
+
+        /** Whether a run may have condemned, re-marked and claimed a blob while this writer was inside. */
+        public boolean outlivedHalfTheSettle() {
+            return Duration.between(opened, clock.instant()).compareTo(settle.dividedBy(2)) >= 0;
+        }
     }
 
     /**

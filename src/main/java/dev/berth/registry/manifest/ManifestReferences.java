@@ -7,6 +7,7 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.gc.BlobRescue;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,7 +31,8 @@ final class ManifestReferences {
         this.urls = new ForeignUrlPolicy(properties.urls());
     }
 
-    void check(RepositoryName repository, ParsedManifest manifest, ManifestLookup manifests) {
+    /** Checks the manifest's references and answers the digests it relies on: config, layers and children. */
+    Set<Digest> check(RepositoryName repository, ParsedManifest manifest, ManifestLookup manifests) {
         int count = (manifest.config() == null ? 0 : 1) + manifest.layers().size() + manifest.children().size();
         if (count > maxReferences) {
             throw new RegistryException(ErrorCode.MANIFEST_INVALID, "the manifest has " + count
@@ -63,6 +65,17 @@ final class ManifestReferences {
                 }
             }
         }
+        checked.addAll(checkedChildren);
+        return checked;
+    }
+
+    /**
+     * After a slow push wrote its manifest: whether everything it relies on is still stored and safe from the
+     * collector (rescued again); the first blob that is not, if any.
+     */
+    Optional<Digest> firstLost(Set<Digest> reliedOn) {
+        return reliedOn.stream().filter(digest -> !rescue.rescue(digest) || blobs.findStored(digest).isEmpty())
+                .findFirst();
     }
 
     private void requireBlob(RepositoryName repository, Descriptor descriptor, String what, Set<Digest> checked) {

@@ -16,12 +16,16 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,6 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class ManifestService {
+
+    private static final Logger log = LoggerFactory.getLogger(ManifestService.class);
 
     /**
      * Media types of manifests already read, by digest: content-addressed, so they never change, and
@@ -82,14 +88,20 @@ public class ManifestService {
                 TagService.validate(reference);
             }
             ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
-            references.check(repository, manifest, (repo, child) -> find(repo, child).isPresent());
+            BlobRescue.Window window = rescue.open();
+            Set<Digest> reliedOn = new HashSet<>(references.check(repository, manifest,
+                    (repo, child) -> find(repo, child).isPresent()));
 
             // The same manifest pushed before and since deleted may be condemned: rescued, or stored anew.
             rescue.rescueOrAwaitDeletion(digest);
             if (blobs.findStored(digest).isEmpty()) {
                 store.writeBytes(StorePaths.blobData(digest), content);
             }
+            reliedOn.add(digest);
             store.writeBytes(StorePaths.manifestRevisionLink(repository, digest), link(digest));
+            if (window.outlivedHalfTheSettle()) {
+                withdrawIfABlobWasCollected(repository, digest, reliedOn);
+            }
             if (manifest.subject() != null) {
                 store.writeBytes(StorePaths.referrerDescriptor(repository, manifest.subject().digest(), digest),
                         json.writeValueAsBytes(Referrer.of(digest, manifest, content.length)));
@@ -98,6 +110,25 @@ public class ManifestService {
                 tags.tag(repository, reference, digest);
             }
             return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest());
+        }
+    }
+
+    /**
+     * A push that took longer than half the collector's settle time from its checks to its write may have
+     * raced a whole collection: a blob it found may have been condemned, claimed and deleted meanwhile. It
+     * confirms its blobs now; if one is gone, its manifest is withdrawn (no run could have kept its blobs for
+     * a revision written this late, so no other push relies on it) and the client pushes the blob again.
+     */
+    private void withdrawIfABlobWasCollected(RepositoryName repository, Digest manifest, Set<Digest> reliedOn) {
+        Optional<Digest> lost = references.firstLost(reliedOn);
+        if (lost.isPresent()) {
+            log.warn("manifest {} of {} took longer than half the garbage collection's settle time to write, and"
+                    + " {} was collected meanwhile: withdrawn, the client pushes it again", manifest, repository,
+                    lost.get());
+            store.delete(StorePaths.manifestRevisionLink(repository, manifest));
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "the manifest references " + lost.get()
+                    + ", which was garbage-collected while the manifest was being pushed; push it again",
+                    lost.get().toString());
         }
     }
 

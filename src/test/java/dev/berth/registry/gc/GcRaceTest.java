@@ -162,6 +162,50 @@ class GcRaceTest {
     }
 
     @Test
+    void aPushSlowerThanTheSettleTimeWhoseBlobWasCollectedMeanwhileIsRefusedNotAcceptedBroken() throws Exception {
+        Blob layer = oldUnreferencedLayer();
+        Blob config = services.push(APP, Blob.random(150));
+        Blob manifest = imageManifest(config, layer);
+        CountDownLatch checked = new CountDownLatch(1);
+        CountDownLatch write = new CountDownLatch(1);
+        ManifestService held = services.manifestsPausingBeforeTheirWrite(checked, write);
+        // The push checks its blobs before the run condemns anything, and writes only after the run is over.
+        CompletableFuture<Digest> push = CompletableFuture.supplyAsync(() -> putManifest(held, APP, "v1", manifest));
+        await(checked);
+
+        GcReport report = services.collector().run();
+        write.countDown();
+
+        assertThat(report.deleted()).as("the run saw no manifest referencing the layer").isPositive();
+        assertThat(services.stored(layer)).isFalse();
+        assertThatThrownBy(() -> push.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(RegistryException.class)
+                .extracting(e -> ((RegistryException) e).code()).isEqualTo(ErrorCode.MANIFEST_BLOB_UNKNOWN);
+        assertThat(services.manifests.find(APP, manifest.digest())).as("the broken manifest was withdrawn").isEmpty();
+        assertThat(services.store.stat(StorePaths.tagCurrentLink(APP, "v1"))).isEmpty();
+        services.push(APP, layer);
+        services.putManifest(APP, "v1", manifest);
+        assertThat(services.readable(APP, layer)).isTrue();
+    }
+
+    @Test
+    void aPushSlowerThanTheSettleTimeWithNothingCollectedIsAccepted() throws Exception {
+        Blob config = services.push(APP, Blob.random(150));
+        Blob layer = services.push(APP, Blob.random(800));
+        Blob manifest = imageManifest(config, layer);
+        CountDownLatch checked = new CountDownLatch(1);
+        CountDownLatch write = new CountDownLatch(1);
+        ManifestService held = services.manifestsPausingBeforeTheirWrite(checked, write);
+        CompletableFuture<Digest> push = CompletableFuture.supplyAsync(() -> putManifest(held, APP, "v1", manifest));
+        await(checked);
+
+        services.clock.advance(GcServices.SETTLE);
+        write.countDown();
+
+        assertThat(push.get(10, TimeUnit.SECONDS)).isEqualTo(manifest.digest());
+        assertThat(services.manifests.get(APP, "v1", List.of()).digest()).isEqualTo(manifest.digest());
+    }
+
+    @Test
     void anUploadCommittedWhileItsBlobIsBeingDeletedWaitsAndStoresItAnew() throws Exception {
         Blob layer = oldUnreferencedLayer();
         AtomicReference<CompletableFuture<Blob>> upload = new AtomicReference<>();

@@ -60,7 +60,7 @@ class UploadRulesTest {
     void wire() {
         clock = new MovableClock();
         store = new InMemoryStorageDriver(clock);
-        rescue = new BlobRescue(store, JSON, Optional.of(clock));
+        rescue = new BlobRescue(store, JSON, clock, Duration.ofMinutes(2));
         blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)), rescue);
         states = new UploadStates(store, JSON);
         commits = new UploadCommit(store, blobs, states, rescue, Optional.of(clock));

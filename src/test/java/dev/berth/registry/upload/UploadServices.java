@@ -49,7 +49,7 @@ public final class UploadServices implements AutoCloseable {
     private UploadServices(MovableClock clock, InMemoryStorageDriver store, UploadProperties properties) {
         this.clock = clock;
         this.store = store;
-        this.rescue = new BlobRescue(store, JSON, Optional.of(clock));
+        this.rescue = new BlobRescue(store, JSON, clock, Duration.ofMinutes(2));
         this.blobs = new BlobService(store, new RedirectProperties(false, Duration.ofMinutes(20)), rescue);
         this.states = new UploadStates(store, JSON);
         this.commits = new UploadCommit(store, blobs, states, rescue, Optional.of(clock));
