@@ -115,7 +115,7 @@ final class GcServices implements AutoCloseable {
     private GarbageCollector collector(GcSteps steps, Duration grace, Duration settle, boolean dryRun,
             GarbageCollector.Pause pause) {
         GcProperties properties = new GcProperties(false, Duration.ofHours(24), grace, settle, dryRun,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10), null, false, null);
         return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps, pause);
     }
 
