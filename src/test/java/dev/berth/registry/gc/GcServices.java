@@ -22,10 +22,13 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -249,8 +252,8 @@ final class GcServices implements AutoCloseable {
     }
 
     /** Every object under {@code folder}, with its modification time: what a run changed shows as a difference. */
-    java.util.Map<String, java.time.Instant> objects(String folder) {
-        java.util.Map<String, java.time.Instant> found = new java.util.TreeMap<>();
+    Map<String, Instant> objects(String folder) {
+        Map<String, Instant> found = new TreeMap<>();
         store.stat(folder).ifPresent(info -> found.put(folder, info.modifiedAt()));
         for (String child : store.list(folder)) {
             found.putAll(objects(folder + "/" + child));
