@@ -7,6 +7,7 @@ import dev.berth.api.ListingProperties;
 import dev.berth.api.guard.RequestLimits;
 import dev.berth.auth.AuthProperties;
 import dev.berth.memory.MemoryProperties;
+import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.RedirectProperties;
@@ -65,6 +66,7 @@ class DocumentedExamplesTest {
         SETTINGS.put("berth.manifests", ManifestProperties.class);
         SETTINGS.put("berth.uploads", UploadProperties.class);
         SETTINGS.put("berth.memory", MemoryProperties.class);
+        SETTINGS.put("berth.gc", GcProperties.class);
         SETTINGS.put("spring.ssl", SslProperties.class);
         SETTINGS.put("server.ssl", Ssl.class);
     }

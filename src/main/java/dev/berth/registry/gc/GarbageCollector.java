@@ -47,6 +47,7 @@ public class GarbageCollector {
     private final BlobMarkers markers;
     private final StoredBlobs blobs;
     private final ManifestWalk walk;
+    private final ManifestPruning pruning;
     private final GcProperties properties;
     private final GcEvents events;
     private final Clock clock;
@@ -67,6 +68,7 @@ public class GarbageCollector {
         this.markers = new BlobMarkers(store, json);
         this.blobs = new StoredBlobs(store);
         this.walk = new ManifestWalk(store, catalog, documents, json);
+        this.pruning = new ManifestPruning(store, catalog, documents, json, properties, clock, steps);
         this.properties = properties;
         this.events = events;
         this.clock = clock;
@@ -87,10 +89,10 @@ public class GarbageCollector {
         Run run = new Run(lease.get());
         try {
             GcReport report = run.collect(start);
-            log.info("garbage collection{}: {} manifests, {} blobs live, {} candidates, {} deleted ({} bytes), {}"
-                    + " rescued by pushes", report.dryRun() ? " (dry run)" : "", report.manifests(),
-                    report.blobsMarked(), report.candidates(), report.deleted(), report.bytesReclaimed(),
-                    report.rescued());
+            log.info("garbage collection{}: {} tags and {} manifests pruned, {} manifests, {} blobs live, {}"
+                    + " candidates, {} deleted ({} bytes), {} rescued by pushes", report.dryRun() ? " (dry run)" : "",
+                    report.tagsDeleted(), report.manifestsDeleted(), report.manifests(), report.blobsMarked(),
+                    report.candidates(), report.deleted(), report.bytesReclaimed(), report.rescued());
             events.finished(report);
             return report;
         } catch (RuntimeException e) {
@@ -109,12 +111,15 @@ public class GarbageCollector {
         private Instant leaseRenewedAt = clock.instant();
         private int deleted;
         private long bytes;
+        private ManifestPruning.Outcome pruned = ManifestPruning.Outcome.NONE;
 
         Run(String lease) {
             this.lease = lease;
         }
 
         GcReport collect(Instant start) {
+            // Tags and manifests first, so that the mark below no longer sees what they kept alive.
+            pruned = pruning.prune(this::keepLease);
             LiveSet first = walk.mark();
             keepLease();
             if (!properties.dryRun()) {
@@ -239,8 +244,8 @@ public class GarbageCollector {
         private GcReport report(Instant start, LiveSet first, int candidates, int deletedBlobs, long reclaimed,
                 int rescued) {
             return new GcReport(start, Duration.between(start, clock.instant()), true, properties.dryRun(),
-                    first.manifests(), first.live().size(), candidates, deletedBlobs, reclaimed, rescued, 0, 0,
-                    List.of(), 0, List.of());
+                    first.manifests(), first.live().size(), candidates, deletedBlobs, reclaimed, rescued,
+                    pruned.tagsDeleted(), pruned.manifestsDeleted(), pruned.pruned(), 0, List.of());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.berth.registry.gc;
 
 import dev.berth.registry.Digest;
+import dev.berth.registry.RepositoryName;
 import java.util.Set;
 
 /**
@@ -26,5 +27,13 @@ interface GcSteps {
 
     /** After the claim (the marker reads {@code deleting}), before the blob's data and links go. */
     default void claimed(Digest digest) {
+    }
+
+    /** Before a tag the retention policy does not keep is read again and, if unchanged, deleted. */
+    default void untagging(RepositoryName repository, String tag) {
+    }
+
+    /** Before a manifest revision chosen for deletion is looked at again and, if still old, deleted. */
+    default void pruning(RepositoryName repository, Digest manifest) {
     }
 }

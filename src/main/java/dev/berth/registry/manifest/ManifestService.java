@@ -3,6 +3,7 @@ package dev.berth.registry.manifest;
 import dev.berth.registry.Digest;
 import dev.berth.registry.Documents;
 import dev.berth.registry.ErrorCode;
+import dev.berth.registry.ManifestRevisions;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
@@ -54,6 +55,7 @@ public class ManifestService {
     private final ManifestProperties properties;
     private final ManifestReferences references;
     private final BlobRescue rescue;
+    private final ManifestRevisions revisions;
 
     private final Documents documents;
 
@@ -67,6 +69,7 @@ public class ManifestService {
         this.properties = properties;
         this.rescue = rescue;
         this.references = new ManifestReferences(blobs, rescue, properties);
+        this.revisions = new ManifestRevisions(store, documents, json);
     }
 
     /**
@@ -183,9 +186,7 @@ public class ManifestService {
         for (String tag : tags.tagsPointingAt(repository, digest)) {
             tags.untag(repository, tag);
         }
-        subjectOf(digest).ifPresent(subject ->
-                store.delete(StorePaths.referrer(repository, subject, digest)));
-        store.delete(StorePaths.manifestRevision(repository, digest));
+        revisions.delete(repository, digest);
     }
 
     /** A stored manifest, parsed, with its size in bytes. */
@@ -207,10 +208,6 @@ public class ManifestService {
         } catch (RegistryException e) {
             return Optional.empty();
         }
-    }
-
-    private Optional<Digest> subjectOf(Digest digest) {
-        return withParsedStored(digest, stored -> stored.manifest().subject()).map(Descriptor::digest);
     }
 
     private Digest resolve(RepositoryName repository, String reference) {

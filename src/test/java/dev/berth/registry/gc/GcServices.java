@@ -22,10 +22,13 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +46,7 @@ final class GcServices implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final Duration GRACE = Duration.ofHours(1);
     static final Duration SETTLE = Duration.ofMinutes(2);
+    static final Duration UNTAGGED_AGE = Duration.ofDays(7);
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
@@ -115,8 +119,21 @@ final class GcServices implements AutoCloseable {
     private GarbageCollector collector(GcSteps steps, Duration grace, Duration settle, boolean dryRun,
             GarbageCollector.Pause pause) {
         GcProperties properties = new GcProperties(false, Duration.ofHours(24), grace, settle, dryRun,
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10), null, false, null);
         return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps, pause);
+    }
+
+    /**
+     * A collector that prunes before it collects: {@code untagged} deletes untagged manifests older than
+     * {@link #UNTAGGED_AGE}, {@code orphans} orphaned referrers, and the policies govern tags.
+     */
+    GarbageCollector pruning(boolean dryRun, boolean untagged, boolean orphans, GcSteps steps,
+            RetentionPolicy... policies) {
+        GcProperties properties = new GcProperties(false, Duration.ofHours(24), GRACE, SETTLE, dryRun,
+                Duration.ofMinutes(10), new GcProperties.DeleteUntagged(untagged, UNTAGGED_AGE), orphans,
+                List.of(policies));
+        return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps,
+                clock::advance);
     }
 
     /** Lets the grace time pass, so everything stored so far is old enough to collect. */
@@ -222,6 +239,26 @@ final class GcServices implements AutoCloseable {
     /** Whether the blob's data is anywhere in the store. */
     boolean stored(Blob blob) {
         return store.stat(StorePaths.blobData(blob.digest())).isPresent();
+    }
+
+    /** The tags of {@code repository} whose folder is in the store. */
+    List<String> tags(RepositoryName repository) {
+        return store.list(StorePaths.tags(repository));
+    }
+
+    /** Whether {@code repository} has the manifest revision. */
+    boolean hasRevision(RepositoryName repository, Blob manifest) {
+        return manifests.find(repository, manifest.digest()).isPresent();
+    }
+
+    /** Every object under {@code folder}, with its modification time: what a run changed shows as a difference. */
+    Map<String, Instant> objects(String folder) {
+        Map<String, Instant> found = new TreeMap<>();
+        store.stat(folder).ifPresent(info -> found.put(folder, info.modifiedAt()));
+        for (String child : store.list(folder)) {
+            found.putAll(objects(folder + "/" + child));
+        }
+        return found;
     }
 
     Optional<BlobMarkers.Found> marker(Blob blob) {

@@ -1,0 +1,242 @@
+package dev.berth.registry.gc;
+
+import dev.berth.registry.Digest;
+import dev.berth.registry.Documents;
+import dev.berth.registry.ManifestRevisions;
+import dev.berth.registry.ManifestRevisions.Outline;
+import dev.berth.registry.RepositoryName;
+import dev.berth.registry.StorePaths;
+import dev.berth.registry.catalog.RepositoryCatalog;
+import dev.berth.storage.ObjectInfo;
+import dev.berth.storage.StorageDriver;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The first step of a garbage collection run: in each repository, deletes the tags its retention policy does
+ * not keep, then the manifest revisions no remaining tag reaches ({@code berth.gc.delete-untagged}), then the
+ * referrers whose subject is gone ({@code berth.gc.delete-orphaned-referrers}). The blobs of what it deletes
+ * are then collected by the same run's mark and sweep, when older than the grace time, or by a later run.
+ *
+ * <p>Decisions are made from a listing taken at the start of each repository, while pushes go on; each
+ * deletion checks again, right before it, that the listing still holds: a tag is deleted only if its current
+ * link still names the manifest decided on and was not written since; a revision only if its link is still
+ * older than the age (every push of a manifest, by tag or digest, rewrites it). What remains is the time
+ * between that check and the deletion, one store request: a push whose write lands exactly there loses its
+ * tag or revision although it was answered 201. The store has no conditional delete to close it, and pushes
+ * write unconditionally; the client's next push restores what it lost.
+ *
+ * <p>A dry run decides the same way and deletes nothing: a later run on an unchanged store deletes exactly
+ * what it listed.
+ */
+final class ManifestPruning {
+
+    private static final Logger log = LoggerFactory.getLogger(ManifestPruning.class);
+
+    static final String UNTAGGED = "untagged";
+    static final String ORPHANED_REFERRER = "orphaned-referrer";
+
+    /** What one pruning deleted (or, dry, would have). */
+    record Outcome(int tagsDeleted, int manifestsDeleted, List<GcReport.Pruned> pruned) {
+
+        static final Outcome NONE = new Outcome(0, 0, List.of());
+    }
+
+    private final StorageDriver store;
+    private final RepositoryCatalog catalog;
+    private final ManifestRevisions revisions;
+    private final GcProperties properties;
+    private final TagRetention retention;
+    private final Clock clock;
+    private final GcSteps steps;
+
+    ManifestPruning(StorageDriver store, RepositoryCatalog catalog, Documents documents, JsonMapper json,
+            GcProperties properties, Clock clock, GcSteps steps) {
+        this.store = store;
+        this.catalog = catalog;
+        this.revisions = new ManifestRevisions(store, documents, json);
+        this.properties = properties;
+        this.retention = new TagRetention(properties.retention());
+        this.clock = clock;
+        this.steps = steps;
+    }
+
+    /** Prunes every repository; {@code betweenRepositories} runs before each (the run renews its lease). */
+    Outcome prune(Runnable betweenRepositories) {
+        if (!properties.prunes()) {
+            return Outcome.NONE;
+        }
+        Tally tally = new Tally();
+        for (String name : catalog.names()) {
+            betweenRepositories.run();
+            prune(new RepositoryName(name), tally);
+        }
+        return new Outcome(tally.tags, tally.manifests, List.copyOf(tally.pruned));
+    }
+
+    private void prune(RepositoryName repository, Tally tally) {
+        Optional<TagRetention.Policy> policy = retention.governing(repository.value());
+        boolean manifests = properties.deleteUntagged().enabled() || properties.deleteOrphanedReferrers();
+        if (policy.isEmpty() && !manifests) {
+            return;
+        }
+        List<TagLink> tags = tags(repository);
+        Set<Digest> tagged = new HashSet<>();
+        tags.forEach(tag -> tagged.add(tag.digest()));
+        if (policy.isPresent()) {
+            Set<String> deleted = new HashSet<>();
+            for (TagLink tag : TagRetention.unkept(policy.get(), tags, clock.instant())) {
+                if (deleteTag(repository, tag)) {
+                    deleted.add(tag.tag());
+                    tally.add(repository, tag.tag(), tag.digest(), policy.get().describe(), true);
+                }
+            }
+            tagged.clear();
+            tags.stream().filter(tag -> !deleted.contains(tag.tag())).forEach(tag -> tagged.add(tag.digest()));
+        }
+        if (!manifests) {
+            return;
+        }
+        Map<Digest, Outline> outlines = outlines(repository);
+        Set<Digest> reached = UntaggedManifests.reached(tagged, outlines);
+        Set<Digest> gone = new HashSet<>();
+        if (properties.deleteUntagged().enabled()) {
+            for (Digest manifest : outlines.keySet()) {
+                if (!reached.contains(manifest)
+                        && deleteRevision(repository, manifest, properties.deleteUntagged().age(), UNTAGGED, tally)) {
+                    gone.add(manifest);
+                }
+            }
+        }
+        if (properties.deleteOrphanedReferrers()) {
+            for (Map.Entry<Digest, Outline> revision : outlines.entrySet()) {
+                Digest manifest = revision.getKey();
+                Optional<Digest> subject = revision.getValue().subject();
+                if (subject.isEmpty() || reached.contains(manifest) || gone.contains(manifest)
+                        || outlines.containsKey(subject.get()) && !gone.contains(subject.get())) {
+                    continue;
+                }
+                // A referrer may be pushed before its subject: one pushed since the listing saves it.
+                if (store.stat(StorePaths.manifestRevisionLink(repository, subject.get())).isPresent()
+                        && !gone.contains(subject.get())) {
+                    continue;
+                }
+                if (deleteRevision(repository, manifest, properties.grace(), ORPHANED_REFERRER, tally)) {
+                    gone.add(manifest);
+                }
+            }
+        }
+    }
+
+    /** The repository's tags whose current link names a manifest, with their push times. */
+    private List<TagLink> tags(RepositoryName repository) {
+        List<TagLink> tags = new ArrayList<>();
+        for (String tag : store.list(StorePaths.tags(repository))) {
+            current(repository, tag).ifPresent(tags::add);
+        }
+        return tags;
+    }
+
+    private Optional<TagLink> current(RepositoryName repository, String tag) {
+        String path;
+        try {
+            path = StorePaths.tagCurrentLink(repository, tag);
+        } catch (IllegalArgumentException notAStorePath) {
+            return Optional.empty();
+        }
+        Optional<ObjectInfo> info = store.stat(path);
+        Optional<byte[]> link = store.readBytes(path);
+        if (info.isEmpty() || link.isEmpty()) {
+            return Optional.empty();
+        }
+        String text = new String(link.get(), StandardCharsets.UTF_8).trim();
+        if (!text.startsWith("sha256:")) {
+            return Optional.empty();
+        }
+        return StoredBlobs.digestOf(text.substring("sha256:".length()))
+                .map(digest -> new TagLink(tag, digest, info.get().modifiedAt()));
+    }
+
+    /** Every revision of the repository with its outline (an unreadable manifest names nothing). */
+    private Map<Digest, Outline> outlines(RepositoryName repository) {
+        Map<Digest, Outline> outlines = new LinkedHashMap<>(); // listing order: sorted, the same every run
+        for (String hex : store.list(StorePaths.manifestRevisions(repository, "sha256"))) {
+            StoredBlobs.digestOf(hex).ifPresent(manifest -> outlines.put(manifest, revisions.outline(manifest)
+                    .orElse(new Outline(Optional.empty(), List.of()))));
+        }
+        return outlines;
+    }
+
+    /**
+     * Deletes the tag if its current link is still the one listed: same manifest, not written since. A push of
+     * the tag after this check and before the deletion is lost (see the class comment).
+     */
+    private boolean deleteTag(RepositoryName repository, TagLink listed) {
+        steps.untagging(repository, listed.tag());
+        Optional<TagLink> now = current(repository, listed.tag());
+        if (now.isEmpty() || !now.get().equals(listed)) {
+            log.debug("garbage collection keeps tag {}:{}: pushed again during the run", repository, listed.tag());
+            return false;
+        }
+        if (!properties.dryRun()) {
+            store.delete(StorePaths.tag(repository, listed.tag()));
+        }
+        return true;
+    }
+
+    /**
+     * Deletes the revision if its link is still older than {@code age} (and exists). A push of the same
+     * manifest after this check and before the deletion is lost (see the class comment).
+     */
+    private boolean deleteRevision(RepositoryName repository, Digest manifest, Duration age, String rule,
+            Tally tally) {
+        steps.pruning(repository, manifest);
+        Optional<ObjectInfo> link = store.stat(StorePaths.manifestRevisionLink(repository, manifest));
+        if (link.isEmpty() || !link.get().modifiedAt().isBefore(clock.instant().minus(age))) {
+            return false;
+        }
+        if (!properties.dryRun()) {
+            revisions.delete(repository, manifest);
+        }
+        tally.add(repository, null, manifest, rule, false);
+        return true;
+    }
+
+    /** Counts what was deleted and lists the first {@link GcReport#LISTED} of it, logging each. */
+    private final class Tally {
+
+        int tags;
+        int manifests;
+        final List<GcReport.Pruned> pruned = new ArrayList<>();
+
+        void add(RepositoryName repository, String tag, Digest digest, String rule, boolean isTag) {
+            if (isTag) {
+                tags++;
+            } else {
+                manifests++;
+            }
+            if (pruned.size() < GcReport.LISTED) {
+                pruned.add(new GcReport.Pruned(repository.value(), tag, digest.toString(), rule));
+            }
+            String what = isTag ? "tag " + repository + ":" + tag + " (" + digest + ")"
+                    : "manifest " + repository + "@" + digest;
+            if (properties.dryRun()) {
+                log.info("garbage collection (dry run) would delete {} by rule {}", what, rule);
+            } else {
+                log.debug("garbage collection deletes {} by rule {}", what, rule);
+            }
+        }
+    }
+}
