@@ -101,6 +101,11 @@ public class ManifestService {
                 store.writeBytes(StorePaths.blobData(digest), content);
             }
             reliedOn.add(digest);
+            // Rewriting a child's link makes it young again: garbage collection deletes only untagged
+            // revisions whose link is old, and checks that right before it deletes one.
+            for (Descriptor child : manifest.children()) {
+                store.writeBytes(StorePaths.manifestRevisionLink(repository, child.digest()), link(child.digest()));
+            }
             store.writeBytes(StorePaths.manifestRevisionLink(repository, digest), link(digest));
             if (window.outlivedHalfTheSettle()) {
                 withdrawIfABlobWasCollected(repository, digest, reliedOn);

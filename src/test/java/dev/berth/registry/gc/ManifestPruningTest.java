@@ -306,4 +306,28 @@ class ManifestPruningTest {
         assertThat(services.hasRevision(APP, image)).isTrue();
         assertThat(services.readable(APP, layer)).isTrue();
     }
+
+    @Test
+    void anIndexPushedBetweenTheDecisionAndTheDeletionKeepsItsOldUntaggedChildren() {
+        Blob layer = Blob.random(1000);
+        Blob child = services.pushImage(APP, "amd64", Blob.random(100), layer);
+        services.manifests.delete(APP, "amd64"); // the tag only: the child is an untagged revision now
+        services.clock.advance(AGE.plusHours(1));
+        Blob multi = GcServices.index(child);
+        GcSteps indexPushed = new GcSteps() {
+            @Override
+            public void pruning(RepositoryName repository, Digest manifest) {
+                if (manifest.equals(child.digest())) {
+                    services.putManifest(APP, "multi", multi);
+                }
+            }
+        };
+
+        GcReport report = services.pruning(false, true, false, indexPushed).run();
+
+        assertThat(report.manifestsDeleted()).isZero();
+        assertThat(services.hasRevision(APP, child)).as("a child of the index pushed during the run").isTrue();
+        assertThat(services.readable(APP, layer)).isTrue();
+        assertThat(services.manifests.get(APP, "multi", List.of()).digest()).isEqualTo(multi.digest());
+    }
 }
