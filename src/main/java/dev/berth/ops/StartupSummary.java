@@ -7,6 +7,8 @@ import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.StorageProperties;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -68,10 +70,25 @@ class StartupSummary {
                 + ", purge " + (purge.enabled() ? "every " + purge.interval() + (purge.dryRun() ? " (dry run)" : "")
                         : "off")
                 + "; garbage collection " + (gc.enabled() ? "every " + gc.interval() + (gc.dryRun() ? " (dry run)" : "")
-                        : "off (POST /actuator/garbagecollect runs one)")
+                        : "off (POST /actuator/garbagecollect runs one)") + pruning()
                 + "; manifests up to " + size(manifests.maxSize().toBytes())
                 + "; memory budget " + size(memory.total())
                 + "; " + limits.requestsPerClient() + " requests in flight per client";
+    }
+
+    /** What a collection deletes besides blobs, when anything. */
+    private String pruning() {
+        List<String> what = new ArrayList<>();
+        if (gc.deleteUntagged().enabled()) {
+            what.add("untagged manifests after " + gc.deleteUntagged().age());
+        }
+        if (gc.deleteOrphanedReferrers()) {
+            what.add("orphaned referrers");
+        }
+        if (!gc.retention().isEmpty()) {
+            what.add(gc.retention().size() + " retention " + (gc.retention().size() == 1 ? "policy" : "policies"));
+        }
+        return what.isEmpty() ? "" : ", deleting " + String.join(", ", what);
     }
 
     private static String size(long bytes) {

@@ -24,7 +24,9 @@ class StartupSummaryTest {
         int port;
         int management;
         try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=15m",
-                "--berth.uploads.purge.dry-run=true", "--berth.memory.budget=48MB")) {
+                "--berth.uploads.purge.dry-run=true", "--berth.memory.budget=48MB",
+                "--berth.gc.delete-untagged.enabled=true", "--berth.gc.retention[0].repositories=ci/**",
+                "--berth.gc.retention[0].keep-newest=5")) {
             port = berth.port();
             management = berth.managementPort();
         }
@@ -33,7 +35,8 @@ class StartupSummaryTest {
                 .contains("; store: filesystem " + store.toAbsolutePath().normalize() + ";")
                 .contains("; auth: none;")
                 .contains("uploads: idle-timeout PT15M, max-age PT24H, at most 1000 open per repository,"
-                        + " purge every PT10M (dry run); garbage collection off (POST /actuator/garbagecollect runs one);")
+                        + " purge every PT10M (dry run); garbage collection off (POST /actuator/garbagecollect runs one),"
+                        + " deleting untagged manifests after PT168H, 1 retention policy;")
                 .contains("manifests up to 4 MB").contains("memory budget 48 MB")
                 .contains("64 requests in flight per client");
     }
