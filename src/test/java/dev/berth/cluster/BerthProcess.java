@@ -35,13 +35,21 @@ public final class BerthProcess implements AutoCloseable {
     private final int port;
     private final int managementPort;
     private final Path log;
+    /** How it was started, so that {@link #replacement()} starts the same replica again. */
+    private final List<String> jvmArgs;
+    private final String secret;
+    private final String[] berthArgs;
 
-    private BerthProcess(String name, Process process, int port, int managementPort, Path log) {
+    private BerthProcess(String name, Process process, int port, int managementPort, Path log, List<String> jvmArgs,
+            String secret, String[] berthArgs) {
         this.name = name;
         this.process = process;
         this.port = port;
         this.managementPort = managementPort;
         this.log = log;
+        this.jvmArgs = jvmArgs;
+        this.secret = secret;
+        this.berthArgs = berthArgs;
     }
 
     /**
@@ -96,7 +104,12 @@ public final class BerthProcess implements AutoCloseable {
     public static BerthProcess start(String name, List<String> jvmArgs, String secret, String... berthArgs) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(name, jvmArgs, secret, berthArgs);
+                int port = Commands.freePort();
+                int managementPort = Commands.freePort();
+                while (managementPort == port) {
+                    managementPort = Commands.freePort();
+                }
+                return startOnce(name, jvmArgs, secret, port, managementPort, berthArgs);
             } catch (PortTaken e) {
                 if (attempt >= 3) {
                     throw new AssertionError(e.getMessage());
@@ -105,14 +118,38 @@ public final class BerthProcess implements AutoCloseable {
         }
     }
 
-    private static BerthProcess startOnce(String name, List<String> jvmArgs, String secret, String... extraArgs)
-            throws PortTaken {
-        int port = Commands.freePort();
-        int managementPort = Commands.freePort();
-        while (managementPort == port) {
-            managementPort = Commands.freePort();
+    /**
+     * Starts this (dead) replica again, same name, arguments and ports, so that a load balancer's list of
+     * upstreams stays right; waits until it is ready. A port still held for a moment by the dead process is
+     * retried for a few seconds.
+     */
+    public BerthProcess replacement() {
+        if (isAlive()) {
+            throw new IllegalStateException(this + " is still running");
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(name, jvmArgs, secret, port, managementPort, berthArgs);
+            } catch (PortTaken e) {
+                if (attempt >= 10) {
+                    throw new AssertionError(e.getMessage());
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", interrupted);
+                }
+            }
+        }
+    }
+
+    private static BerthProcess startOnce(String name, List<String> jvmArgs, String secret, int port,
+            int managementPort, String... extraArgs) throws PortTaken {
         Path log = logDirectory().resolve(name + "-" + port + ".log");
+        for (int n = 2; Files.exists(log); n++) { // a replacement on the same port keeps its predecessor's log
+            log = logDirectory().resolve(name + "-" + port + "-" + n + ".log");
+        }
         List<String> command = new ArrayList<>(List.of(javaExecutable(), "-XX:+UseSerialGC"));
         command.addAll(jvmArgs);
         command.addAll(List.of(
@@ -138,7 +175,8 @@ public final class BerthProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start replica " + name, e);
         }
-        BerthProcess replica = new BerthProcess(name, process, port, managementPort, log);
+        BerthProcess replica = new BerthProcess(name, process, port, managementPort, log, List.copyOf(jvmArgs),
+                secret, extraArgs.clone());
         try {
             Commands.awaitHttp200(replica.managementUri("/actuator/health/readiness"), STARTUP, process, log);
         } catch (AssertionError e) {
