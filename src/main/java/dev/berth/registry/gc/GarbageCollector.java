@@ -239,8 +239,8 @@ public class GarbageCollector {
         private GcReport report(Instant start, LiveSet first, int candidates, int deletedBlobs, long reclaimed,
                 int rescued) {
             return new GcReport(start, Duration.between(start, clock.instant()), true, properties.dryRun(),
-                    first.manifests(), first.live().size(), candidates, deletedBlobs, reclaimed, rescued, 0, 0,
-                    List.of(), 0, List.of());
+                    first.manifests(), first.blobsMarked(), candidates, deletedBlobs, reclaimed, rescued, 0, 0,
+                    List.of(), first.storeBytes(), first.usage());
         }
     }
 
