@@ -31,6 +31,8 @@ package dev.berth.registry;
  *   gc.lock                                               (+)    the lease of the one replica collecting garbage
  *   gc/condemned/<algorithm>/<hex>                        (+)    a blob the collector means to delete, and
  *                                                                whether a writer rescued it first
+ *   gc/last-report.json                                   (+)    the report of the last collection run (any
+ *                                                                replica's), which every replica answers
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
  *                                                                deleted on every check
  * }</pre>
@@ -48,6 +50,8 @@ public final class StorePaths {
     public static final String GC_LOCK = "berth/gc.lock";
     /** The garbage collector's markers, one per blob it condemned, by algorithm and digest. */
     public static final String CONDEMNED = "berth/gc/condemned";
+    /** The report of the cluster's last garbage collection run, written by the replica that ran it. */
+    public static final String GC_LAST_REPORT = "berth/gc/last-report.json";
 
     private StorePaths() {
     }

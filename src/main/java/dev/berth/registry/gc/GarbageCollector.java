@@ -48,6 +48,7 @@ public class GarbageCollector {
     private final StoredBlobs blobs;
     private final ManifestWalk walk;
     private final ManifestPruning pruning;
+    private final LastGcReport lastReport;
     private final GcProperties properties;
     private final GcEvents events;
     private final Clock clock;
@@ -69,6 +70,7 @@ public class GarbageCollector {
         this.blobs = new StoredBlobs(store);
         this.walk = new ManifestWalk(store, catalog, documents, json);
         this.pruning = new ManifestPruning(store, catalog, documents, json, properties, clock, steps);
+        this.lastReport = new LastGcReport(store, documents, json);
         this.properties = properties;
         this.events = events;
         this.clock = clock;
@@ -77,8 +79,16 @@ public class GarbageCollector {
         this.pause = pause;
     }
 
-    /** One run now, unless another replica is running one. */
+    /** One run now, unless another replica is running one; a dry run when {@code berth.gc.dry-run} says so. */
     public GcReport run() {
+        return run(properties.dryRun());
+    }
+
+    /**
+     * One run now, dry or not whatever {@code berth.gc.dry-run} says, unless another replica is running one. A
+     * run that ran leaves its report in the store for every replica to answer ({@link LastGcReport}).
+     */
+    public GcReport run(boolean dryRun) {
         Instant start = clock.instant();
         Optional<String> lease = lock.tryAcquire(properties.lockTimeout());
         if (lease.isEmpty()) {
@@ -86,13 +96,15 @@ public class GarbageCollector {
             events.finished(skipped);
             return skipped;
         }
-        Run run = new Run(lease.get());
+        Run run = new Run(lease.get(), dryRun);
         try {
             GcReport report = run.collect(start);
-            log.info("garbage collection{}: {} tags and {} manifests pruned, {} manifests, {} blobs live, {}"
-                    + " candidates, {} deleted ({} bytes), {} rescued by pushes", report.dryRun() ? " (dry run)" : "",
-                    report.tagsDeleted(), report.manifestsDeleted(), report.manifests(), report.blobsMarked(),
+            log.info("garbage collection{} in {}: {} tags and {} manifests pruned, {} manifests, {} blobs live ({}"
+                    + " bytes), {} candidates, {} deleted ({} bytes), {} rescued by pushes",
+                    report.dryRun() ? " (dry run)" : "", report.duration(), report.tagsDeleted(),
+                    report.manifestsDeleted(), report.manifests(), report.blobsMarked(), report.storeBytes(),
                     report.candidates(), report.deleted(), report.bytesReclaimed(), report.rescued());
+            keepReport(report);
             events.finished(report);
             return report;
         } catch (RuntimeException e) {
@@ -103,32 +115,44 @@ public class GarbageCollector {
         }
     }
 
+    /** Leaves the report for every replica; a store that refuses it costs the report, not the run. */
+    private void keepReport(GcReport report) {
+        try {
+            lastReport.write(report);
+        } catch (RuntimeException e) {
+            log.warn("garbage collection: its report could not be stored at {}: {}", StorePaths.GC_LAST_REPORT,
+                    e.getMessage());
+        }
+    }
+
     /** One run's steps, holding its id (written into its markers) and its lease. */
     private final class Run {
 
         private final String id = UUID.randomUUID().toString();
+        private final boolean dryRun;
         private String lease;
         private Instant leaseRenewedAt = clock.instant();
         private int deleted;
         private long bytes;
         private ManifestPruning.Outcome pruned = ManifestPruning.Outcome.NONE;
 
-        Run(String lease) {
+        Run(String lease, boolean dryRun) {
             this.lease = lease;
+            this.dryRun = dryRun;
         }
 
         GcReport collect(Instant start) {
             // Tags and manifests first, so that the mark below no longer sees what they kept alive.
-            pruned = pruning.prune(this::keepLease);
+            pruned = pruning.prune(dryRun, this::keepLease);
             LiveSet first = walk.mark();
             keepLease();
-            if (!properties.dryRun()) {
+            if (!dryRun) {
                 finishLeftovers(first);
             }
             Instant cutoff = clock.instant().minus(properties.grace());
             List<StoredBlobs.Stored> candidates = blobs.list(digest -> !first.isLive(digest)).stream()
                     .filter(blob -> blob.modifiedAt().isBefore(cutoff)).toList();
-            if (properties.dryRun()) {
+            if (dryRun) {
                 candidates.forEach(blob -> log.debug("garbage collection (dry run) would delete {} ({} bytes)",
                         blob.digest(), blob.size()));
                 long total = candidates.stream().mapToLong(StoredBlobs.Stored::size).sum();
@@ -243,9 +267,10 @@ public class GarbageCollector {
 
         private GcReport report(Instant start, LiveSet first, int candidates, int deletedBlobs, long reclaimed,
                 int rescued) {
-            return new GcReport(start, Duration.between(start, clock.instant()), true, properties.dryRun(),
-                    first.manifests(), first.live().size(), candidates, deletedBlobs, reclaimed, rescued,
-                    pruned.tagsDeleted(), pruned.manifestsDeleted(), pruned.pruned(), 0, List.of());
+            return new GcReport(start, Duration.between(start, clock.instant()), true, dryRun,
+                    first.manifests(), first.blobsMarked(), candidates, deletedBlobs, reclaimed, rescued,
+                    pruned.tagsDeleted(), pruned.manifestsDeleted(), pruned.pruned(), first.storeBytes(),
+                    first.usage());
         }
     }
 

@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     manifest that is not pushed yet
  * @param settle the pause between condemning blobs and deleting them: longer than any writer takes between
  *     checking a blob's marker and writing what makes the blob live
- * @param dryRun report what would be deleted without writing or deleting anything
+ * @param dryRun report what would be deleted without deleting anything (the report is stored); a run asked
+ *     for by hand may say otherwise
  * @param lockTimeout how long a replica's claim on the collection lasts if it dies without releasing it; the
  *     running replica renews it between steps
  * @param deleteUntagged the deletion of manifests no tag reaches

@@ -73,12 +73,15 @@ final class ManifestPruning {
         this.steps = steps;
     }
 
-    /** Prunes every repository; {@code betweenRepositories} runs before each (the run renews its lease). */
-    Outcome prune(Runnable betweenRepositories) {
+    /**
+     * Prunes every repository, or only lists what it would when {@code dryRun}; {@code betweenRepositories}
+     * runs before each (the run renews its lease).
+     */
+    Outcome prune(boolean dryRun, Runnable betweenRepositories) {
         if (!properties.prunes()) {
             return Outcome.NONE;
         }
-        Tally tally = new Tally();
+        Tally tally = new Tally(dryRun);
         for (String name : catalog.names()) {
             betweenRepositories.run();
             prune(new RepositoryName(name), tally);
@@ -98,7 +101,7 @@ final class ManifestPruning {
         if (policy.isPresent()) {
             Set<String> deleted = new HashSet<>();
             for (TagLink tag : TagRetention.unkept(policy.get(), tags, clock.instant())) {
-                if (deleteTag(repository, tag)) {
+                if (deleteTag(repository, tag, tally.dryRun)) {
                     deleted.add(tag.tag());
                     tally.add(repository, tag.tag(), tag.digest(), policy.get().describe(), true);
                 }
@@ -183,14 +186,14 @@ final class ManifestPruning {
      * Deletes the tag if its current link is still the one listed: same manifest, not written since. A push of
      * the tag after this check and before the deletion is lost (see the class comment).
      */
-    private boolean deleteTag(RepositoryName repository, TagLink listed) {
+    private boolean deleteTag(RepositoryName repository, TagLink listed, boolean dryRun) {
         steps.untagging(repository, listed.tag());
         Optional<TagLink> now = current(repository, listed.tag());
         if (now.isEmpty() || !now.get().equals(listed)) {
             log.debug("garbage collection keeps tag {}:{}: pushed again during the run", repository, listed.tag());
             return false;
         }
-        if (!properties.dryRun()) {
+        if (!dryRun) {
             store.delete(StorePaths.tag(repository, listed.tag()));
         }
         return true;
@@ -207,7 +210,7 @@ final class ManifestPruning {
         if (link.isEmpty() || !link.get().modifiedAt().isBefore(clock.instant().minus(age))) {
             return false;
         }
-        if (!properties.dryRun()) {
+        if (!tally.dryRun) {
             revisions.delete(repository, manifest);
         }
         tally.add(repository, null, manifest, rule, false);
@@ -217,9 +220,14 @@ final class ManifestPruning {
     /** Counts what was deleted and lists the first {@link GcReport#LISTED} of it, logging each. */
     private final class Tally {
 
+        final boolean dryRun;
         int tags;
         int manifests;
         final List<GcReport.Pruned> pruned = new ArrayList<>();
+
+        Tally(boolean dryRun) {
+            this.dryRun = dryRun;
+        }
 
         void add(RepositoryName repository, String tag, Digest digest, String rule, boolean isTag) {
             if (isTag) {
@@ -232,7 +240,7 @@ final class ManifestPruning {
             }
             String what = isTag ? "tag " + repository + ":" + tag + " (" + digest + ")"
                     : "manifest " + repository + "@" + digest;
-            if (properties.dryRun()) {
+            if (dryRun) {
                 log.info("garbage collection (dry run) would delete {} by rule {}", what, rule);
             } else {
                 log.debug("garbage collection deletes {} by rule {}", what, rule);

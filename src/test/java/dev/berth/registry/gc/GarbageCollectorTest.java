@@ -11,6 +11,7 @@ import dev.berth.registry.StorePaths;
 import dev.berth.registry.gc.GcServices.Blob;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -170,5 +171,39 @@ class GarbageCollectorTest {
         assertThat(report.deleted()).isEqualTo(1);
         assertThat(meanwhile.get().ran()).as("the other replica's run while the lease was held").isFalse();
         assertThat(otherReplica.run().ran()).as("after the run gave the lease up").isTrue();
+    }
+
+    @Test
+    void aRunLeavesItsReportForEveryReplicaAndARunSkippedForTheLeaseDoesNotReplaceIt() {
+        LastGcReport last = new LastGcReport(services.store, services.documents, GcServices.JSON);
+        assertThat(last.read()).as("before any run").isEmpty();
+        services.pushImage(APP, "v1", Blob.random(100), Blob.random(1000));
+        Blob orphan = services.push(APP, Blob.random(2500));
+        services.ageEverything();
+        GarbageCollector otherReplica = services.collector();
+        AtomicReference<GcReport> skipped = new AtomicReference<>();
+        AtomicReference<Optional<GcReport>> lastAfterSkipped = new AtomicReference<>();
+
+        GcReport dry = services.collector(new GcSteps() {
+            @Override
+            public void condemned(Set<Digest> candidates) {
+                throw new AssertionError("a dry run condemns nothing");
+            }
+        }).run(true);
+        GcReport report = services.collector(new GcSteps() {
+            @Override
+            public void condemned(Set<Digest> candidates) {
+                skipped.set(otherReplica.run());
+                lastAfterSkipped.set(last.read());
+            }
+        }).run();
+
+        assertThat(dry.dryRun()).as("asked for, though berth.gc.dry-run is false").isTrue();
+        assertThat(dry.deleted()).isEqualTo(1);
+        assertThat(skipped.get().ran()).isFalse();
+        assertThat(lastAfterSkipped.get()).as("after the skipped run").contains(dry);
+        assertThat(report.dryRun()).isFalse();
+        assertThat(services.stored(orphan)).isFalse();
+        assertThat(last.read()).as("the run's report, not the skipped one's").contains(report);
     }
 }
