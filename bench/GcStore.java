@@ -1,6 +1,8 @@
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +31,9 @@ import reactor.core.publisher.Flux;
  *
  * <p>Run with Berth's libraries on the class path (the Azure SDK):
  * {@code java -cp 'lib/*' bench/GcStore.java fs ROOT BLOBS REPOSITORIES GARBAGE-LIST} or
- * {@code ... azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST}.
+ * {@code ... azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST}; and
+ * {@code ... azure-blobs CONNECTION-STRING CONTAINER BLOB-LIST} lists the blobs a container holds, to see
+ * which a collection deleted.
  */
 public final class GcStore {
 
@@ -56,10 +60,16 @@ public final class GcStore {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean azure = args.length > 0 && args[0].equals("azure");
-        if (args.length != (azure ? 6 : 5) || !(azure || args[0].equals("fs"))) {
+        String mode = args.length > 0 ? args[0] : "";
+        if (mode.equals("azure-blobs") && args.length == 4) {
+            listAzureBlobs(args[1], args[2], Path.of(args[3]));
+            return;
+        }
+        boolean azure = mode.equals("azure");
+        if (args.length != (azure ? 6 : 5) || !(azure || mode.equals("fs"))) {
             System.err.println("usage: GcStore fs ROOT BLOBS REPOSITORIES GARBAGE-LIST"
-                    + " | GcStore azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST");
+                    + " | GcStore azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST"
+                    + " | GcStore azure-blobs CONNECTION-STRING CONTAINER BLOB-LIST");
             System.exit(2);
         }
         int first = azure ? 3 : 2;
@@ -174,6 +184,18 @@ public final class GcStore {
                             }
                         }), 64)
                 .blockLast();
+    }
+
+    /** Writes the digests of every blob in the container's layout, sorted, one a line, to {@code out}. */
+    private static void listAzureBlobs(String connectionString, String containerName, Path out) throws IOException {
+        String folder = ROOT + "/blobs/sha256/";
+        List<String> digests = new BlobServiceClientBuilder().connectionString(connectionString).buildClient()
+                .getBlobContainerClient(containerName)
+                .listBlobs(new ListBlobsOptions().setPrefix(folder).setMaxResultsPerPage(5000), null).stream()
+                .map(BlobItem::getName).filter(name -> name.endsWith("/data"))
+                .map(name -> "sha256:" + name.substring(folder.length() + 3, name.length() - "/data".length()))
+                .sorted().toList();
+        Files.write(out, digests);
     }
 
     private static String sha256(byte[] content) {
