@@ -19,6 +19,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the real client tools (docker, skopeo, docker-registry) for the client tests: processes with a
@@ -273,22 +275,8 @@ public final class Commands {
             try {
                 Files.createDirectories(root);
                 Files.createDirectories(workDir);
-                Path config = workDir.resolve("docker-registry-" + port + ".yml");
+                Path config = writeConfig(root, workDir.resolve("docker-registry-" + port + ".yml"), port);
                 Path log = workDir.resolve("docker-registry-" + port + ".log");
-                Files.writeString(config, String.join("\n",
-                        "version: 0.1",
-                        "log:",
-                        "  level: warn",
-                        "  accesslog:",
-                        "    disabled: true",
-                        "storage:",
-                        "  filesystem:",
-                        "    rootdirectory: " + root.toAbsolutePath(),
-                        "  delete:",
-                        "    enabled: true",
-                        "http:",
-                        "  addr: 127.0.0.1:" + port,
-                        ""), StandardCharsets.UTF_8);
                 Process process = new ProcessBuilder(DOCKER_REGISTRY, "serve", config.toString())
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                         .redirectErrorStream(true)
@@ -305,6 +293,60 @@ public final class Commands {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /** What {@code docker-registry garbage-collect} printed: the counts of its last line, and all of it. */
+        public record Collection(int markedBlobs, int eligibleBlobs, int eligibleManifests, String output) {
+        }
+
+        /** Distribution 2.8's last line of a collection, dry or not. */
+        private static final Pattern COLLECTION_SUMMARY = Pattern.compile(
+                "(\\d+) blobs marked, (\\d+) blobs and (\\d+) manifests eligible for deletion");
+
+        /**
+         * Runs Distribution's own offline garbage collector on the filesystem store at {@code root}, which no
+         * registry may be serving meanwhile; with {@code dryRun} it only reports what it would delete.
+         */
+        public static Collection garbageCollect(Path root, Path workDir, boolean dryRun) {
+            requireExecutable(DOCKER_REGISTRY);
+            Path config;
+            try {
+                Files.createDirectories(workDir);
+                config = writeConfig(root, workDir.resolve("docker-registry-gc.yml"), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            List<String> command = new ArrayList<>(List.of(DOCKER_REGISTRY, "garbage-collect"));
+            if (dryRun) {
+                command.add("--dry-run");
+            }
+            command.add(config.toString());
+            Result result = run(DEFAULT_TIMEOUT, Map.of(), command.toArray(String[]::new));
+            Matcher summary = COLLECTION_SUMMARY.matcher(result.stdout() + result.stderr());
+            if (!summary.find()) {
+                throw new AssertionError("no summary line in docker-registry garbage-collect's output\n"
+                        + result.describe());
+            }
+            return new Collection(Integer.parseInt(summary.group(1)), Integer.parseInt(summary.group(2)),
+                    Integer.parseInt(summary.group(3)), result.stdout() + result.stderr());
+        }
+
+        private static Path writeConfig(Path root, Path config, int port) throws IOException {
+            Files.writeString(config, String.join("\n",
+                    "version: 0.1",
+                    "log:",
+                    "  level: warn",
+                    "  accesslog:",
+                    "    disabled: true",
+                    "storage:",
+                    "  filesystem:",
+                    "    rootdirectory: " + root.toAbsolutePath(),
+                    "  delete:",
+                    "    enabled: true",
+                    "http:",
+                    "  addr: 127.0.0.1:" + port,
+                    ""), StandardCharsets.UTF_8);
+            return config;
         }
 
         @Override

@@ -2,20 +2,27 @@ package dev.berth.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.support.BerthServer;
+import dev.berth.support.Http;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Berth's filesystem store is CNCF Distribution's layout: what one wrote, the other serves. Each case
- * pushes with skopeo through one registry, stops it, starts the other on the same directory and copies
- * the image back out byte for byte.
+ * Berth's filesystem store is CNCF Distribution's layout: what one wrote, the other serves. The first cases
+ * push with skopeo through one registry, stop it, start the other on the same directory and copy the image
+ * back out byte for byte; the garbage collection cases check that each registry's collector deletes what the
+ * other would, and no more.
  */
 @Timeout(120)
 class DistributionCompatibilityTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
     static Path work;
@@ -76,6 +83,55 @@ class DistributionCompatibilityTest {
             Path outByDigest = work.resolve("b-out-digest");
             OciLayouts.pullWithSkopeo(repository + "@" + image.digest(), outByDigest, "v1");
             OciLayouts.assertSameImage(image, OciLayouts.read(outByDigest, "v1"));
+        }
+    }
+
+    /**
+     * What Berth's garbage collection leaves, Distribution agrees with: after Berth collected (no grace time)
+     * a store holding images that share a layer, an index, a referrer and a deleted manifest, Distribution
+     * serves every image left, and its own collector finds nothing more to delete.
+     */
+    @Test
+    void distributionFindsNothingMoreToCollectAfterBerthCollected() {
+        Path root = work.resolve("store-c");
+        CollectableImages images;
+        try (BerthServer berth = BerthServer.startOnFilesystem(root, "--berth.gc.grace=0s", "--berth.gc.settle=0s")) {
+            images = CollectableImages.push(berth, "e2e/gc-" + Commands.randomSuffix());
+            HttpResponse<String> report = Http.sendText("POST", berth.managementUri("/actuator/garbagecollect"), null);
+            assertThat(report.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(report.body()).path("deleted").asInt())
+                    .as("the deleted image's config, layer and manifest: %s", report.body()).isEqualTo(3);
+        }
+
+        try (Commands.Distribution distribution = Commands.Distribution.start(root, work.resolve("c-distribution"))) {
+            images.assertKeptServed(distribution.hostAndPort(), "docker-registry");
+            images.assertDeletedGone(distribution.hostAndPort(), "docker-registry");
+        }
+        Commands.Distribution.Collection dryRun = Commands.Distribution.garbageCollect(root, work.resolve("c-gc"), true);
+        assertThat(dryRun.eligibleBlobs()).as("blobs docker-registry garbage-collect --dry-run would delete\n%s",
+                dryRun.output()).isZero();
+        assertThat(dryRun.markedBlobs()).as("blobs docker-registry marks live").isEqualTo(images.keptBlobs().size());
+    }
+
+    /**
+     * The other way round: Distribution's own garbage collector, run on a store Berth wrote, deletes only what
+     * no manifest references, and Berth still serves every image (and knows the collected blobs are gone).
+     */
+    @Test
+    void berthServesItsImagesAfterDistributionCollected() {
+        Path root = work.resolve("store-d");
+        CollectableImages images;
+        try (BerthServer berth = BerthServer.startOnFilesystem(root)) {
+            images = CollectableImages.push(berth, "e2e/gc-" + Commands.randomSuffix());
+        }
+
+        Commands.Distribution.Collection collected = Commands.Distribution.garbageCollect(root, work.resolve("d-gc"), false);
+        assertThat(collected.eligibleBlobs()).as("the deleted image's config, layer and manifest\n%s",
+                collected.output()).isEqualTo(3);
+
+        try (BerthServer berth = BerthServer.startOnFilesystem(root)) {
+            images.assertKeptServed(berth.hostAndPort(), "berth");
+            images.assertDeletedGone(berth.hostAndPort(), "berth");
         }
     }
 }
