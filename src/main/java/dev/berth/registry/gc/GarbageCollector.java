@@ -11,14 +11,17 @@ import dev.berth.storage.VersionConflictException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -111,6 +114,7 @@ public class GarbageCollector {
             events.failed();
             throw e;
         } finally {
+            run.fanout.close();
             lock.release(run.lease);
         }
     }
@@ -130,10 +134,11 @@ public class GarbageCollector {
 
         private final String id = UUID.randomUUID().toString();
         private final boolean dryRun;
-        private String lease;
-        private Instant leaseRenewedAt = clock.instant();
-        private int deleted;
-        private long bytes;
+        private final StoreFanout fanout = new StoreFanout();
+        private volatile String lease;
+        private volatile Instant leaseRenewedAt = clock.instant();
+        private final AtomicInteger deleted = new AtomicInteger();
+        private final AtomicLong bytes = new AtomicLong();
         private ManifestPruning.Outcome pruned = ManifestPruning.Outcome.NONE;
 
         Run(String lease, boolean dryRun) {
@@ -165,8 +170,8 @@ public class GarbageCollector {
             settle();
             LiveSet second = walk.mark();
             keepLease();
-            List<Digest> rescued = new ArrayList<>();
-            for (Map.Entry<StoredBlobs.Stored, String> candidate : condemned.entrySet()) {
+            Queue<Digest> rescued = new ConcurrentLinkedQueue<>();
+            fanout.forEach(condemned.entrySet(), candidate -> {
                 Digest digest = candidate.getKey().digest();
                 if (second.isLive(digest)) {
                     rescued.add(digest); // referenced by a manifest pushed during the run
@@ -176,9 +181,9 @@ public class GarbageCollector {
                 } else {
                     rescued.add(digest); // a writer rescued it and will reference it
                 }
-            }
-            rescued.forEach(markers::delete);
-            return report(start, first, candidates.size(), deleted, bytes, rescued.size());
+            });
+            fanout.forEach(rescued, markers::delete);
+            return report(start, first, candidates.size(), deleted.get(), bytes.get(), rescued.size());
         }
 
         /**
@@ -186,10 +191,10 @@ public class GarbageCollector {
          * every other marker is cleared, and its blob judged again by this run.
          */
         private void finishLeftovers(LiveSet live) {
-            for (Digest digest : markers.list()) {
+            fanout.forEach(markers.list(), digest -> {
                 Optional<BlobMarkers.Found> found = markers.read(digest);
                 if (found.isEmpty()) {
-                    continue;
+                    return;
                 }
                 if (found.get().marker().state() == BlobMarkers.State.DELETING && !live.isLive(digest)) {
                     long size = store.stat(StorePaths.blobData(digest)).map(info -> info.size()).orElse(0L);
@@ -199,20 +204,20 @@ public class GarbageCollector {
                 } else {
                     markers.delete(digest);
                 }
-            }
+            });
         }
 
         private Map<StoredBlobs.Stored, String> condemn(List<StoredBlobs.Stored> candidates) {
-            Map<StoredBlobs.Stored, String> condemned = new LinkedHashMap<>();
+            Map<StoredBlobs.Stored, String> condemned = new ConcurrentHashMap<>();
             Instant now = clock.instant();
-            for (StoredBlobs.Stored blob : candidates) {
+            fanout.forEach(candidates, blob -> {
                 try {
                     condemned.put(blob, markers.create(blob.digest(),
                             new BlobMarkers.Marker(id, now, BlobMarkers.State.CONDEMNED)));
                 } catch (VersionConflictException markedMeanwhile) {
                     // Only a run that lost its lease to this one writes markers: leave that blob to the next run.
                 }
-            }
+            });
             Set<Digest> digests = new HashSet<>();
             condemned.keySet().forEach(blob -> digests.add(blob.digest()));
             steps.condemned(digests);
@@ -238,9 +243,7 @@ public class GarbageCollector {
         }
 
         private boolean claim(Digest digest, String version) {
-            if (Duration.between(leaseRenewedAt, clock.instant()).compareTo(properties.lockTimeout().dividedBy(3)) > 0) {
-                keepLease();
-            }
+            keepLeaseFresh();
             steps.claiming(digest);
             return markers.replace(digest, new BlobMarkers.Marker(id, clock.instant(), BlobMarkers.State.DELETING),
                     version);
@@ -254,12 +257,18 @@ public class GarbageCollector {
                 store.delete(StorePaths.layer(repository, digest));
             }
             markers.delete(digest);
-            deleted++;
-            bytes += size;
+            deleted.incrementAndGet();
+            bytes.addAndGet(size);
         }
 
         /** A lease that cannot be renewed was lost to another replica: this run must stop before it deletes. */
-        private void keepLease() {
+        private synchronized void keepLeaseFresh() {
+            if (Duration.between(leaseRenewedAt, clock.instant()).compareTo(properties.lockTimeout().dividedBy(3)) > 0) {
+                keepLease();
+            }
+        }
+
+        private synchronized void keepLease() {
             lease = lock.renew(lease, properties.lockTimeout()).orElseThrow(() -> new IllegalStateException(
                     "garbage collection lost its lease " + StorePaths.GC_LOCK + "; stopping this run"));
             leaseRenewedAt = clock.instant();
