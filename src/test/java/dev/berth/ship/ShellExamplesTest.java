@@ -86,7 +86,8 @@ class ShellExamplesTest {
             "docs/auth.md: mkdir -p /etc/berth#2",
             "docs/operations.md: curl -X POST http://berth:5001/actuator/uploadpurge",
             "docs/operations.md: curl -X POST http://berth:5001/actuator/garbagecollect",
-            "docs/operations.md: curl http://berth:5001/actuator/garbagecollect");
+            "docs/operations.md: curl http://berth:5001/actuator/garbagecollect",
+            "docs/operations.md: curl -X POST http://berth:5001/actuator/garbagecollect/dry-run");
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -236,6 +237,11 @@ class ShellExamplesTest {
             assertThat(fieldNames(answer)).as(key).isEqualTo(fieldNames(JSON.readTree(documented)));
             assertThat(answer.path("ran").asBoolean()).as(key).isTrue();
         }
+        String dryRun = "docs/operations.md: curl -X POST http://berth:5001/actuator/garbagecollect/dry-run";
+        JsonNode dry = JSON.readTree(run(dryRun, Map.of(), ""));
+        assertThat(examples.get(dryRun)).contains("\"dryRun\":true", "\"pruned\":[");
+        assertThat(dry.path("dryRun").asBoolean()).as(dryRun).isTrue();
+        assertThat(dry.path("pruned").isArray()).as(dryRun).isTrue();
     }
 
     // ---------------------------------------------------------------------------------------------------
