@@ -82,7 +82,7 @@ class ImageReader {
             ConfigView config = withConfig && parsed.config() != null ? config(repository, parsed.config()) : null;
             String pretty = withJson ? json.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) : null;
             return new ImageView(stored.digest().toString(), stored.mediaType(), content.length, parsed.isIndex(),
-                    parsed.effectiveArtifactType(), parsed.subject() == null ? null : parsed.subject().digest().toString(),
+                    parsed.artifactType(), parsed.subject() == null ? null : parsed.subject().digest().toString(),
                     layers, parsed.config() == null ? null : row(parsed.config()), children, compressed, config, pretty);
         }
     }
