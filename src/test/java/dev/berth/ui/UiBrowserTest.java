@@ -161,6 +161,12 @@ class UiBrowserTest {
         Cookie session = browser.manage().getCookieNamed(UiSessions.COOKIE);
         assertThat(session.isHttpOnly()).isTrue();
         assertThat(session.getPath()).isEqualTo("/ui/");
+        String[] parts = session.getValue().split("\\.");
+        assertThat(Http.sendText("GET", berth.uri("/ui/"), null, "Cookie", UiSessions.COOKIE + "=" + session.getValue())
+                .body()).contains("team/secret");
+        String extended = parts[0] + "." + (Long.parseLong(parts[1]) + 86_400) + "." + parts[2];
+        assertThat(Http.sendText("GET", berth.uri("/ui/"), null, "Cookie", UiSessions.COOKIE + "=" + extended)
+                .body()).as("a cookie whose expiry was moved").doesNotContain("team/secret").contains("Sign in");
 
         open("/ui/repository?name=shop/web");
         browser.findElement(By.id("tag-1.0")).findElement(By.partialLinkText("Delete")).click();

@@ -90,6 +90,30 @@ class UiHostileRequestsTest {
     }
 
     @Test
+    void theUiFilterRefusesWhatTheContainerWouldRewrite() {
+        // Tomcat already refuses these with 400 before any filter; the UI's own check is the second line.
+        assertThat(UiPathFilter.canonical("/ui/", "/ui/")).isTrue();
+        assertThat(UiPathFilter.canonical("/ui/repository", "/ui/repository")).isTrue();
+        assertThat(UiPathFilter.canonical("/ui/x/../", "/ui/")).isFalse();
+        assertThat(UiPathFilter.canonical("/ui/..%2Fv2", "/ui/../v2")).isFalse();
+        assertThat(UiPathFilter.canonical("/ui/;a=b/", "/ui/")).isFalse();
+        assertThat(UiPathFilter.canonical("/ui//", "/ui//")).isFalse();
+        assertThat(UiPathFilter.canonical("/ui/./", "/ui/./")).isFalse();
+    }
+
+    @Test
+    void switchedOffTheUiIsAnUnknownPath() {
+        try (BerthServer off = BerthServer.startOnFilesystem(store.resolve("off"), "--berth.ui.enabled=false")) {
+            for (String path : new String[] {"/", "/ui/", "/ui/repository?name=many/repo-000", "/ui/assets/ui.css"}) {
+                HttpResponse<String> answer = Http.getText(off.uri(path));
+                assertThat(answer.statusCode()).as(path).isEqualTo(404);
+                assertThat(answer.headers().firstValue("Content-Type").orElse("")).as(path).startsWith("application/json");
+            }
+            assertThat(Http.getText(off.uri("/v2/")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aVeryLongSearchIsRefused() {
         HttpResponse<String> page = Http.getText(berth.uri("/ui/?q=" + "a".repeat(5000)));
         assertThat(page.statusCode()).isEqualTo(400);
