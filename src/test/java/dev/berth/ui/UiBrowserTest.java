@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -194,6 +195,13 @@ class UiBrowserTest {
         open("/ui/repository?name=shop/web");
         screenshot("repository-phone");
         browser.manage().window().setSize(new Dimension(1280, 900));
+
+        browser.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        open("/ui/image?name=shop/web&digest=" + index.digest());
+        assertThat(browser.findElement(By.tagName("body")).getCssValue("background-color"))
+                .as("dark background when the system prefers it").isEqualTo("rgba(13, 17, 23, 1)");
+        screenshot("index-dark");
     }
 
     private void signIn(String password) {
