@@ -45,14 +45,26 @@ class AccessControlConfiguration {
         }
     }
 
+    /** One count of failed logins per replica, whether the password came to the API or to the web UI. */
+    @Bean
+    LoginThrottle loginThrottle(AuthProperties properties, Optional<Clock> clock) {
+        return new LoginThrottle(properties.loginThrottle().maxFailures(), properties.loginThrottle().window(),
+                clock.orElse(Clock.systemUTC()));
+    }
+
+    @Bean
+    RegistryAccess registryAccess(AuthProperties properties, Optional<Authenticator> authenticator,
+            LoginThrottle throttle) {
+        return new RegistryAccess(properties.mode(), authenticator.orElse(null), throttle,
+                properties.anonymousPull());
+    }
+
     @Bean
     @ConditionalOnExpression("!'${berth.auth.mode:none}'.equalsIgnoreCase('none')")
     FilterRegistrationBean<AccessControlFilter> accessControlFilter(Authenticator authenticator,
-            AuthProperties properties, OciErrorHandler errors, Optional<Clock> clock) {
+            AuthProperties properties, OciErrorHandler errors, LoginThrottle throttle) {
         log.info("Registry API access control: mode {}, anonymous pull for {}",
                 properties.mode().name().toLowerCase(), properties.anonymousPull());
-        LoginThrottle throttle = new LoginThrottle(properties.loginThrottle().maxFailures(),
-                properties.loginThrottle().window(), clock.orElse(Clock.systemUTC()));
         FilterRegistrationBean<AccessControlFilter> registration = new FilterRegistrationBean<>(
                 new AccessControlFilter(authenticator, properties.anonymousPull(), throttle, errors));
         registration.setUrlPatterns(List.of(RegistryFilters.PATHS));

@@ -90,6 +90,12 @@ final class HtpasswdAuthenticator implements Authenticator {
         return Authentication.granted(Identity.fullAccess(user));
     }
 
+    /** Whether the file (as it is now) lists {@code user}. */
+    boolean knows(String user) {
+        reloadIfChanged();
+        return entries.containsKey(user);
+    }
+
     private boolean matches(String password, String hash) {
         try {
             return bcrypt.matches(password, hash);

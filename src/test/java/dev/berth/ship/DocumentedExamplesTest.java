@@ -12,6 +12,7 @@ import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageProperties;
+import dev.berth.ui.UiProperties;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,6 +68,7 @@ class DocumentedExamplesTest {
         SETTINGS.put("berth.uploads", UploadProperties.class);
         SETTINGS.put("berth.memory", MemoryProperties.class);
         SETTINGS.put("berth.gc", GcProperties.class);
+        SETTINGS.put("berth.ui", UiProperties.class);
         SETTINGS.put("spring.ssl", SslProperties.class);
         SETTINGS.put("server.ssl", Ssl.class);
     }

@@ -1,0 +1,242 @@
+package dev.berth.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.support.BerthServer;
+import dev.berth.support.Http;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.springframework.security.crypto.bcrypt.BCrypt;
+
+/**
+ * The web UI in a real headless Chromium against a real Berth with htpasswd sign-in and anonymous pull of
+ * {@code shop/**}: an anonymous visitor finds a repository by search, opens a tag and an index, sees the
+ * platforms, referrers and pull commands, and is neither offered nor allowed a delete; a signed-in user
+ * deletes a tag. Screenshots of each page land in docs/ui/ for docs/ui.md. The images are pushed over HTTP by
+ * the test itself (docker builds would take most of the time budget): an image with an SBOM referrer and an
+ * amd64/arm64 index.
+ */
+@Timeout(180)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class UiBrowserTest {
+
+    static final String PASSWORD = "correct horse battery staple";
+    static final String HOST = "registry.example.com";
+    static final Path SCREENSHOTS = Path.of("docs", "ui");
+
+    @TempDir
+    static Path work;
+
+    static BerthServer berth;
+    static ChromeDriver browser;
+    static UiImages.Pushed sbom;
+    static UiImages.Pushed index;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path htpasswd = work.resolve("htpasswd");
+        Files.writeString(htpasswd, "alice:" + BCrypt.hashpw(PASSWORD, BCrypt.gensalt(4)) + "\n");
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        berth = BerthServer.startOnFilesystem(work.resolve("store"), "--berth.auth.mode=htpasswd",
+                "--berth.auth.htpasswd.path=" + htpasswd, "--berth.auth.anonymous-pull=shop/**",
+                "--berth.ui.public-host=" + HOST, "--berth.ui.session-key=" + Base64.getEncoder().encodeToString(key));
+        UiImages images = new UiImages(berth, "Basic " + Base64.getEncoder().encodeToString(("alice:" + PASSWORD)
+                .getBytes(StandardCharsets.UTF_8)));
+        UiImages.Pushed web = images.image("shop/web", "1.0", "amd64", 1);
+        sbom = images.sbom("shop/web", web);
+        index = images.index("shop/web", "multi");
+        images.image("shop/api", "1", "amd64", 2);
+        images.image("shop/worker", "1", "amd64", 3);
+        images.image("team/secret", "1", "amd64", 4);
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (berth != null) {
+            berth.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void anAnonymousVisitorFindsARepositoryAndItsImages() throws Exception {
+        open("/ui/");
+        assertThat(texts(".repo")).containsExactly("shop/api", "shop/web", "shop/worker");
+        browser.findElement(By.id("q")).sendKeys("we");
+        browser.findElement(By.cssSelector("form.search button")).click();
+        assertThat(texts(".repo")).containsExactly("shop/web");
+        screenshot("repositories");
+        browser.findElement(By.linkText("shop/web")).click();
+
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("shop/web");
+        WebElement multi = browser.findElement(By.id("tag-multi"));
+        assertThat(multi.findElements(By.cssSelector(".platform")).stream().map(WebElement::getText))
+                .containsExactly("linux/amd64", "linux/arm64/v8");
+        WebElement release = browser.findElement(By.id("tag-1.0"));
+        WebElement command = release.findElement(By.cssSelector(".command"));
+        assertThat(command.getDomAttribute("value")).isEqualTo("docker pull " + HOST + "/shop/web:1.0");
+        assertThat(release.getText()).contains("2026-01-02T10:00:00Z");
+        assertThat(browser.findElements(By.partialLinkText("Delete"))).as("delete offered to a visitor").isEmpty();
+        release.findElement(By.cssSelector(".copy")).click();
+        JavascriptExecutor js = browser;
+        assertThat(js.executeScript("return document.body.dataset.copied")).isEqualTo("docker pull " + HOST + "/shop/web:1.0");
+        assertThat(js.executeScript("var e = document.activeElement; return e.value.substring(e.selectionStart, e.selectionEnd)"))
+                .as("the command is selected for copying").isEqualTo("docker pull " + HOST + "/shop/web:1.0");
+        screenshot("repository");
+
+        release.findElement(By.linkText("1.0")).click();
+        assertThat(texts(".artifact")).containsExactly("application/spdx+json");
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("GREETING=<b>hello</b>")
+                .contains("COPY app /app").contains("/app");
+        screenshot("image");
+        browser.findElement(By.partialLinkText(sbom.digest())).click();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("application/spdx+json");
+
+        open("/ui/repository?name=shop/web");
+        browser.findElement(By.linkText("multi")).click();
+        assertThat(texts("td.platform")).containsExactly("linux/amd64", "linux/arm64/v8");
+        screenshot("index");
+        browser.findElement(By.partialLinkText(texts("td a code").get(1))).click();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("linux/arm64");
+    }
+
+    @Test
+    @Order(2)
+    void aVisitorCannotDelete() {
+        HttpResponse<String> forged = postForm("/ui/delete", "name=shop/web&reference=1.0&token=forged", null);
+        assertThat(forged.statusCode()).isEqualTo(403);
+        assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/1.0")).statusCode()).isEqualTo(200);
+        assertThat(Http.getText(berth.uri("/ui/delete?name=shop/web&reference=1.0")).statusCode()).isEqualTo(403);
+        assertThat(Http.getText(berth.uri("/ui/repository?name=team/secret")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(3)
+    void aSignedInUserDeletesATag() {
+        open("/ui/login");
+        signIn("wrong password");
+        assertThat(browser.findElement(By.cssSelector("[role=alert]")).getText()).contains("wrong password");
+        screenshot("login");
+        signIn(PASSWORD);
+        assertThat(browser.findElement(By.cssSelector(".who")).getText()).contains("alice");
+        assertThat(texts(".repo")).contains("team/secret");
+        Cookie session = browser.manage().getCookieNamed(UiSessions.COOKIE);
+        assertThat(session.isHttpOnly()).isTrue();
+        assertThat(session.getPath()).isEqualTo("/ui/");
+        String[] parts = session.getValue().split("\\.");
+        assertThat(Http.sendText("GET", berth.uri("/ui/"), null, "Cookie", UiSessions.COOKIE + "=" + session.getValue())
+                .body()).contains("team/secret");
+        String extended = parts[0] + "." + (Long.parseLong(parts[1]) + 86_400) + "." + parts[2];
+        assertThat(Http.sendText("GET", berth.uri("/ui/"), null, "Cookie", UiSessions.COOKIE + "=" + extended)
+                .body()).as("a cookie whose expiry was moved").doesNotContain("team/secret").contains("Sign in");
+
+        open("/ui/repository?name=shop/web");
+        browser.findElement(By.id("tag-1.0")).findElement(By.partialLinkText("Delete")).click();
+        screenshot("delete");
+        String token = browser.findElement(By.name("token")).getDomAttribute("value");
+        String cookie = UiSessions.COOKIE + "=" + session.getValue();
+        assertThat(postForm("/ui/delete", "name=shop/web&reference=1.0&token=forged", cookie).statusCode())
+                .as("a forged token").isEqualTo(403);
+        assertThat(postForm("/ui/delete", "name=shop/web&reference=1.0&token=" + enc(token), cookie,
+                "Sec-Fetch-Site", "cross-site").statusCode()).as("the right token posted by another site").isEqualTo(403);
+        assertThat(postForm("/ui/delete", "name=shop/web&reference=multi&token=" + enc(token), cookie).statusCode())
+                .as("a token for another tag").isEqualTo(403);
+        assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/1.0")).statusCode()).isEqualTo(200);
+
+        browser.findElement(By.id("confirm-delete")).click();
+        assertThat(browser.findElement(By.cssSelector("[role=status]")).getText()).isEqualTo("Deleted 1.0.");
+        assertThat(browser.findElements(By.id("tag-1.0"))).isEmpty();
+        assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/1.0")).statusCode()).isEqualTo(404);
+        assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/multi")).statusCode()).isEqualTo(200);
+
+        open("/ui/operations");
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("filesystem").contains("htpasswd");
+        screenshot("operations");
+        browser.manage().window().setSize(new Dimension(390, 844));
+        open("/ui/repository?name=shop/web");
+        screenshot("repository-phone");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+
+        browser.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        open("/ui/image?name=shop/web&digest=" + index.digest());
+        assertThat(browser.findElement(By.tagName("body")).getCssValue("background-color"))
+                .as("dark background when the system prefers it").isEqualTo("rgba(13, 17, 23, 1)");
+        screenshot("index-dark");
+    }
+
+    private void signIn(String password) {
+        browser.findElement(By.id("username")).sendKeys("alice");
+        browser.findElement(By.id("password")).sendKeys(password);
+        browser.findElement(By.cssSelector("main form button")).click();
+    }
+
+    private static HttpResponse<String> postForm(String path, String form, String cookie, String... headers) {
+        List<String> all = new java.util.ArrayList<>(List.of("Content-Type", "application/x-www-form-urlencoded"));
+        if (cookie != null) {
+            all.addAll(List.of("Cookie", cookie));
+        }
+        all.addAll(List.of(headers));
+        return Http.sendText("POST", berth.uri(path), form.getBytes(StandardCharsets.UTF_8), all.toArray(String[]::new));
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static void open(String path) {
+        browser.get(berth.uri(path).toString());
+    }
+
+    private static List<String> texts(String css) {
+        return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
+    }
+
+    private static void screenshot(String name) {
+        try {
+            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOTS.resolve(name + ".png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
