@@ -12,8 +12,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 
 /**
  * What this replica runs on and what its background work last did, from what it already knows in memory
- * (its settings and its own metrics): the page costs no store call, so it answers even when the store does
- * not. Each replica reports its own runs; another replica may have run the purge or collection since.
+ * (its settings and its metrics): the page costs no store call, so it answers even when the store does not.
+ * The purge is this replica's last run; the garbage collection is the cluster's, as its gauge reads the stored
+ * last report.
  */
 @Controller
 @UiEnabled
@@ -38,17 +39,17 @@ class OperationsController {
         model.addAttribute("authMode", environment.getProperty("berth.auth.mode", "none"));
         model.addAttribute("uploadsActive", gauge("berth.uploads.requests.active").map(v -> Long.toString(v.longValue()))
                 .orElse("not measured"));
-        model.addAttribute("lastPurge", lastRun("berth.purge.last.run"));
+        model.addAttribute("lastPurge", lastRun("berth.purge.last.run", "not yet (on this replica)"));
         model.addAttribute("purgeEnabled", environment.getProperty("berth.uploads.purge.enabled", "true"));
-        model.addAttribute("lastGc", lastRun("berth.gc.last.run"));
+        model.addAttribute("lastGc", lastRun("berth.gc.last.run", "not yet"));
         model.addAttribute("gcEnabled", environment.getProperty("berth.gc.enabled", "false"));
         return "ui/operations";
     }
 
-    private String lastRun(String gauge) {
+    private String lastRun(String gauge, String never) {
         return gauge(gauge).filter(seconds -> seconds > 0)
                 .map(seconds -> Instant.ofEpochSecond(seconds.longValue()).toString())
-                .orElse("not yet (on this replica)");
+                .orElse(never);
     }
 
     private Optional<Double> gauge(String name) {
