@@ -38,9 +38,9 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
  * The web UI in a real headless Chromium against a real Berth with htpasswd sign-in and anonymous pull of
  * {@code shop/**}: an anonymous visitor finds a repository by search, opens a tag and an index, sees the
  * platforms, referrers and pull commands, and is neither offered nor allowed a delete; a signed-in user
- * deletes a tag. Screenshots of each page land in docs/ui/ for docs/ui.md. The images are pushed over HTTP by
- * the test itself (docker builds would take most of the time budget): an image with an SBOM referrer and an
- * amd64/arm64 index.
+ * deletes a tag. Screenshots of each page land in target/ui-screenshots (in docs/ui with
+ * -Dui.screenshots=docs/ui, for docs/ui.md). The images are pushed over HTTP by the test itself (docker
+ * builds would take most of the time budget): an image with an SBOM referrer and an amd64/arm64 index.
  */
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -48,7 +48,8 @@ class UiBrowserTest {
 
     static final String PASSWORD = "correct horse battery staple";
     static final String HOST = "registry.example.com";
-    static final Path SCREENSHOTS = Path.of("docs", "ui");
+    /** Where the screenshots go: target/ by default, so a test run leaves docs/ alone; docs/ui to refresh them. */
+    static final Path SCREENSHOTS = Path.of(System.getProperty("ui.screenshots", "target/ui-screenshots"));
 
     @TempDir
     static Path work;
@@ -233,6 +234,7 @@ class UiBrowserTest {
 
     private static void screenshot(String name) {
         try {
+            Files.createDirectories(SCREENSHOTS);
             Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOTS.resolve(name + ".png"),
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (java.io.IOException e) {
