@@ -51,7 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Timeout(300)
 class GcTortureTest {
 
-    static final Duration LOAD = Duration.ofSeconds(30);
+    static final Duration LOAD = Duration.ofSeconds(20);
     static final int CLIENTS = 4;
     static final Duration GRACE = Duration.ofSeconds(2);
     static final String[] GC = {
