@@ -34,6 +34,12 @@ import reactor.core.publisher.Flux;
  * {@code ... azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST}; and
  * {@code ... azure-blobs CONNECTION-STRING CONTAINER BLOB-LIST} lists the blobs a container holds, to see
  * which a collection deleted.
+ *
+ * <p>The web UI section's store: {@code ... ui ROOT REPOSITORIES TAGS} (or {@code ... ui-azure CONNECTION-STRING
+ * CONTAINER REPOSITORIES TAGS}) writes {@code REPOSITORIES} repositories named {@code team-NNN/service-NN} (a
+ * hundred services a team, so a service number matches one name in a hundred), each with one small image
+ * tagged {@code latest}, and the repository {@code tagged/app} with {@code TAGS} tags {@code vNNNNN}, each
+ * naming an image of its own (a small config with history, one layer).
  */
 public final class GcStore {
 
@@ -65,11 +71,28 @@ public final class GcStore {
             listAzureBlobs(args[1], args[2], Path.of(args[3]));
             return;
         }
+        if ((mode.equals("ui") && args.length == 4) || (mode.equals("ui-azure") && args.length == 5)) {
+            int first = mode.equals("ui") ? 2 : 3;
+            int repositories = Integer.parseInt(args[first]);
+            int tags = Integer.parseInt(args[first + 1]);
+            List<Entry> entries = new ArrayList<>();
+            uiLayout(repositories, tags, entries);
+            long started = System.nanoTime();
+            if (mode.equals("ui")) {
+                writeFilesystem(Path.of(args[1]), entries);
+            } else {
+                writeAzure(args[1], args[2], entries);
+            }
+            System.err.printf("[ui-store] %d objects (%d repositories, one of %d tags) written in %.1f s%n",
+                    entries.size(), repositories + 1, tags, (System.nanoTime() - started) / 1e9);
+            return;
+        }
         boolean azure = mode.equals("azure");
         if (args.length != (azure ? 6 : 5) || !(azure || mode.equals("fs"))) {
             System.err.println("usage: GcStore fs ROOT BLOBS REPOSITORIES GARBAGE-LIST"
                     + " | GcStore azure CONNECTION-STRING CONTAINER BLOBS REPOSITORIES GARBAGE-LIST"
-                    + " | GcStore azure-blobs CONNECTION-STRING CONTAINER BLOB-LIST");
+                    + " | GcStore azure-blobs CONNECTION-STRING CONTAINER BLOB-LIST"
+                    + " | GcStore ui ROOT REPOSITORIES TAGS | GcStore ui-azure CONNECTION-STRING CONTAINER REPOSITORIES TAGS");
             System.exit(2);
         }
         int first = azure ? 3 : 2;
@@ -146,6 +169,40 @@ public final class GcStore {
             }
         }
         return garbage;
+    }
+
+    /** Fills {@code entries} with the web UI section's store (see the class comment). */
+    static void uiLayout(int repositories, int tags, List<Entry> entries) {
+        Blob layer = Blob.of("ui-shared-layer");
+        entries.add(blobData(layer));
+        for (int r = 0; r < repositories; r++) {
+            String name = String.format("team-%03d/service-%02d", r / 100, r % 100);
+            uiImage(ROOT + "/repositories/" + name, List.of("latest"), "repository " + name, layer, entries);
+        }
+        for (int t = 0; t < tags; t++) {
+            String tag = String.format("v%05d", t);
+            uiImage(ROOT + "/repositories/tagged/app", List.of(tag), "tag " + tag, layer, entries);
+        }
+    }
+
+    /** One image (a config of its own, the shared layer) in {@code repository}, tagged with {@code tags}. */
+    private static void uiImage(String repository, List<String> tags, String what, Blob layer, List<Entry> entries) {
+        Blob config = Blob.of("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2026-11-30T12:00:00Z\","
+                + "\"config\":{\"Env\":[\"PATH=/usr/local/bin:/usr/bin:/bin\"],\"Cmd\":[\"/app\"],"
+                + "\"Labels\":{\"org.opencontainers.image.title\":\"" + what + "\"}},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + layer.hex() + "\"]},"
+                + "\"history\":[{\"created\":\"2026-11-30T12:00:00Z\",\"created_by\":\"COPY app /app\"}]}");
+        entries.add(blobData(config));
+        Blob manifest = Blob.of("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+                + config.descriptor(OCI_CONFIG) + ",\"layers\":[" + layer.descriptor(OCI_LAYER) + "]}");
+        entries.add(blobData(manifest));
+        entries.add(link(repository + "/_manifests/revisions/sha256/" + manifest.hex() + "/link", manifest));
+        for (String tag : tags) {
+            entries.add(link(repository + "/_manifests/tags/" + tag + "/current/link", manifest));
+            entries.add(link(repository + "/_manifests/tags/" + tag + "/index/sha256/" + manifest.hex() + "/link", manifest));
+        }
+        entries.add(link(repository + "/_layers/sha256/" + config.hex() + "/link", config));
+        entries.add(link(repository + "/_layers/sha256/" + layer.hex() + "/link", layer));
     }
 
     private static Entry blobData(Blob blob) {
