@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.springframework.util.FileSystemUtils;
 
 /**
  * One Berth on a fresh store for the whole test run: started on first use, stopped when the JVM exits.
@@ -60,7 +61,11 @@ public final class SharedBerth {
                     throw new UncheckedIOException(e);
                 }
                 BerthServer started = BerthServer.startOnFilesystem(root);
-                Runtime.getRuntime().addShutdownHook(new Thread(started::close));
+                Path folder = root;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    started.close();
+                    FileSystemUtils.deleteRecursively(folder.toFile()); // made for this test JVM alone
+                }));
                 return started;
             }
             case "azure" -> {
