@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -289,7 +290,16 @@ class GcRaceTest {
         Blob first = services.push(APP, Blob.random(500));
         Blob second = services.push(APP, Blob.random(600));
         services.ageEverything();
+        // Claims run side by side: only the first may claim; the replica dies right after it, before any other.
+        AtomicBoolean oneClaimed = new AtomicBoolean();
         GarbageCollector dying = services.collector(new GcSteps() {
+            @Override
+            public void claiming(Digest digest) {
+                if (oneClaimed.getAndSet(true)) {
+                    throw new IllegalStateException("the replica dies");
+                }
+            }
+
             @Override
             public void claimed(Digest digest) {
                 throw new IllegalStateException("the replica dies");
