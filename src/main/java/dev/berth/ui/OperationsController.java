@@ -12,9 +12,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 
 /**
  * What this replica runs on and what its background work last did, from what it already knows in memory
- * (its settings and its metrics): the page costs no store call, so it answers even when the store does not.
- * The purge is this replica's last run; the garbage collection is the cluster's, as its gauge reads the stored
- * last report.
+ * (its settings and its metrics), so it answers even when the store does not. The purge is this replica's
+ * last run; the garbage collection is the cluster's, as its gauge reads the stored last report (at most one
+ * store read a minute, shared with the metrics scrape).
  */
 @Controller
 @UiEnabled

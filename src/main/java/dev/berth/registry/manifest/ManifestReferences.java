@@ -31,7 +31,10 @@ final class ManifestReferences {
         this.urls = new ForeignUrlPolicy(properties.urls());
     }
 
-    /** Checks the manifest's references and answers the digests it relies on: config, layers and children. */
+    /**
+     * Checks the manifest's references and answers the digests it relies on (config, layers and children),
+     * in a set the caller may add to.
+     */
     Set<Digest> check(RepositoryName repository, ParsedManifest manifest, ManifestLookup manifests) {
         int count = (manifest.config() == null ? 0 : 1) + manifest.layers().size() + manifest.children().size();
         if (count > maxReferences) {

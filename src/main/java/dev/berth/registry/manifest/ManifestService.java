@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +91,8 @@ public class ManifestService {
             }
             ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
             BlobRescue.Window window = rescue.open();
-            Set<Digest> reliedOn = new HashSet<>(references.check(repository, manifest,
-                    (repo, child) -> find(repo, child).isPresent()));
+            Set<Digest> reliedOn = references.check(repository, manifest,
+                    (repo, child) -> find(repo, child).isPresent());
 
             // The same manifest pushed before and since deleted may be condemned: rescued, or stored anew.
             rescue.rescueOrAwaitDeletion(digest);
