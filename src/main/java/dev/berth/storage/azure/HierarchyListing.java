@@ -7,6 +7,7 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -17,10 +18,19 @@ import java.util.TreeSet;
  */
 final class HierarchyListing {
 
+    /** A folder with at most this many children is read whole by one request to start a page part-way. */
+    static final int SMALL_FOLDER = 1000;
+
     private final BlobContainerClient container;
+    private final int smallFolder;
 
     HierarchyListing(BlobContainerClient container) {
+        this(container, SMALL_FOLDER);
+    }
+
+    HierarchyListing(BlobContainerClient container, int smallFolder) {
         this.container = container;
+        this.smallFolder = smallFolder;
     }
 
     /** Every child name of {@code folder} (a blob name prefix ending in {@code /}), sorted. */
@@ -41,6 +51,10 @@ final class HierarchyListing {
         if (startAfter == null || startAfter.isEmpty()) {
             return children(folder, "", null, limit);
         }
+        Optional<List<String>> small = wholeIfSmall(folder, startAfter, limit);
+        if (small.isPresent()) {
+            return small.get();
+        }
         List<String> page = List.of();
         // A child's name has no '/': a prefix with one would list inside a sub-folder.
         int slash = startAfter.indexOf('/');
@@ -52,6 +66,32 @@ final class HierarchyListing {
             }
         }
         return page;
+    }
+
+    /**
+     * The page after {@code startAfter} read from one listing of the whole folder, when the folder's children
+     * fit in one page of the service (at most {@link #SMALL_FOLDER} names): one request, where seeking by prefixes
+     * would list the folder again for every prefix tried once the page runs past its end.
+     */
+    private Optional<List<String>> wholeIfSmall(String folder, String startAfter, int limit) {
+        var first = container.listBlobsByHierarchy("/", new ListBlobsOptions().setPrefix(folder)
+                .setMaxResultsPerPage(smallFolder), null).iterableByPage().iterator();
+        if (!first.hasNext()) {
+            return Optional.of(List.of());
+        }
+        var page = first.next();
+        if (page.getContinuationToken() != null) {
+            return Optional.empty();
+        }
+        TreeSet<String> names = new TreeSet<>();
+        for (BlobItem item : page.getValue()) {
+            String listed = item.getName().substring(folder.length());
+            String name = listed.endsWith("/") ? listed.substring(0, listed.length() - 1) : listed;
+            if (!name.isEmpty() && name.indexOf('/') < 0 && name.compareTo(startAfter) > 0) {
+                names.add(name);
+            }
+        }
+        return Optional.of(names.stream().limit(limit).toList());
     }
 
     /**
