@@ -5,11 +5,15 @@ import dev.berth.registry.Page;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.registry.StoreReadsAhead;
 import dev.berth.storage.StorageDriver;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.Future;
 import org.springframework.stereotype.Service;
 
 /**
@@ -19,15 +23,19 @@ import org.springframework.stereotype.Service;
  *
  * <p>A page of the catalog is found without walking the whole tree: a walk that always takes the smallest
  * pending name ({@link CatalogWalk}) yields repositories in name order, and it starts from the folders on
- * the path to {@code last}, so a page costs about one store listing per repository it returns.
+ * the path to {@code last}, so a page costs about one store listing per repository it returns. Those
+ * listings are independent, so a few are read ahead at once ({@link StoreReadsAhead}): on an object store a
+ * page takes a few round trips' time per eight repositories instead of one per repository.
  */
 @Service
 public class RepositoryCatalog {
 
     private final StorageDriver store;
+    private final StoreReadsAhead ahead;
 
-    public RepositoryCatalog(StorageDriver store) {
+    public RepositoryCatalog(StorageDriver store, StoreReadsAhead ahead) {
         this.store = store;
+        this.ahead = ahead;
     }
 
     public boolean exists(RepositoryName repository) {
@@ -79,6 +87,7 @@ public class RepositoryCatalog {
         private final int wanted;
         private final int batch;
         private final PriorityQueue<Cursor> pending = new PriorityQueue<>(Comparator.comparing(Cursor::next));
+        private final Map<String, Future<Cursor>> readsAhead = new HashMap<>();
 
         CatalogWalk(String last, int wanted) {
             this.last = last == null || last.isEmpty() ? null : last;
@@ -95,15 +104,43 @@ public class RepositoryCatalog {
                 if (cursor.hasNext()) {
                     pending.add(cursor);
                 }
-                Cursor children = new Cursor(name, null, true);
+                Cursor children = childrenOf(name);
                 if (children.repository && RepositoryName.isValid(name) && (last == null || name.compareTo(last) > 0)) {
                     found.add(name);
                 }
                 if (children.hasNext()) {
                     pending.add(children);
                 }
+                // The next names come from the deepest folder first: its children, then its siblings.
+                readAhead(children, wanted - found.size());
+                readAhead(cursor, wanted - found.size());
             }
+            readsAhead.values().forEach(read -> read.cancel(false));
             return found;
+        }
+
+        /** The children of {@code name}, read ahead or read now. */
+        private Cursor childrenOf(String name) {
+            Future<Cursor> read = readsAhead.remove(name);
+            return read == null ? new Cursor(name, null, true) : StoreReadsAhead.result(read);
+        }
+
+        /**
+         * Starts reading the children of the next names {@code cursor} will yield: a few at most, and no more
+         * than the page still lacks, so a short page reads nothing it does not use.
+         */
+        private void readAhead(Cursor cursor, int lacking) {
+            int most = Math.min(StoreReadsAhead.WINDOW, lacking);
+            for (int i = 0; readsAhead.size() < most && cursor.hasAhead(i); i++) {
+                String name = cursor.ahead(i);
+                if (name != null && !readsAhead.containsKey(name)) {
+                    Future<Cursor> read = ahead.start(() -> new Cursor(name, null, true));
+                    if (read == null) {
+                        return;
+                    }
+                    readsAhead.put(name, read);
+                }
+            }
         }
 
         /**
@@ -183,6 +220,17 @@ public class RepositoryCatalog {
 
             String next() {
                 return child(folder, names.get(index));
+            }
+
+            /** Whether the names read so far hold an {@code i}-th one after the next. */
+            boolean hasAhead(int i) {
+                return index + i < names.size();
+            }
+
+            /** The full name {@code i} names after the next, or null for a data folder (never yielded). */
+            String ahead(int i) {
+                String name = names.get(index + i);
+                return name.startsWith("_") ? null : child(folder, name);
             }
 
             String take() {

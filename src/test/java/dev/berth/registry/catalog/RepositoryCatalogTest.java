@@ -3,12 +3,17 @@ package dev.berth.registry.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.registry.Page;
+import dev.berth.registry.StoreReadsAhead;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.filesystem.FilesystemStorageDriver;
 import dev.berth.support.InMemoryStorageDriver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +54,7 @@ class RepositoryCatalogTest {
         // Folders that are no repository, and a repository's data folders, are never listed.
         store.writeBytes("docker/registry/v2/repositories/org/only/_uploads/x/startedat", new byte[1]);
         store.writeBytes("docker/registry/v2/repositories/a/_layers/sha256/ab/link", new byte[1]);
-        RepositoryCatalog catalog = new RepositoryCatalog(store);
+        RepositoryCatalog catalog = new RepositoryCatalog(store, new StoreReadsAhead());
         List<String> sorted = sorted();
 
         assertThat(catalog.names()).containsExactlyElementsOf(sorted);
@@ -71,7 +76,7 @@ class RepositoryCatalogTest {
     @MethodSource("stores")
     void followingEveryPageVisitsEachRepositoryOnce(StorageDriver store) {
         REPOSITORIES.forEach(repository -> create(store, repository));
-        RepositoryCatalog catalog = new RepositoryCatalog(store);
+        RepositoryCatalog catalog = new RepositoryCatalog(store, new StoreReadsAhead());
         for (int n = 1; n <= 4; n++) {
             List<String> seen = new ArrayList<>();
             String last = null;
@@ -91,7 +96,7 @@ class RepositoryCatalogTest {
         for (int i = 0; i < 3000; i++) {
             create(store, String.format("team/app-%05d", i));
         }
-        RepositoryCatalog catalog = new RepositoryCatalog(store);
+        RepositoryCatalog catalog = new RepositoryCatalog(store, new StoreReadsAhead());
 
         long before = store.calls();
         Page page = catalog.page("team/app-01500", 10);
@@ -101,5 +106,41 @@ class RepositoryCatalogTest {
                 "team/app-01504", "team/app-01505", "team/app-01506", "team/app-01507", "team/app-01508",
                 "team/app-01509", "team/app-01510");
         assertThat(calls).as("store calls for a page of 10 among 3000 repositories").isLessThanOrEqualTo(30);
+    }
+
+    @Test
+    void readsAheadOnASlowStoreAFewListingsAtATime() throws Exception {
+        InMemoryStorageDriver memory = new InMemoryStorageDriver();
+        for (int i = 0; i < 40; i++) {
+            create(memory, String.format("team/app-%02d", i));
+        }
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        // Every listing takes an object store's round trip.
+        StorageDriver slow = (StorageDriver) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {StorageDriver.class}, (proxy, method, args) -> {
+                    boolean listing = method.getName().equals("list");
+                    if (listing) {
+                        mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                        Thread.sleep(20);
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    } finally {
+                        if (listing) {
+                            inFlight.decrementAndGet();
+                        }
+                    }
+                });
+        try (StoreReadsAhead ahead = new StoreReadsAhead()) {
+            Page page = new RepositoryCatalog(slow, ahead).page("team/app-09", 20);
+
+            assertThat(page.items()).containsExactlyElementsOf(IntStream.range(10, 30)
+                    .mapToObj(i -> String.format("team/app-%02d", i)).toList());
+            assertThat(page.more()).isTrue();
+            assertThat(mostInFlight.get()).as("listings in flight at once").isBetween(4, StoreReadsAhead.WINDOW + 1);
+        }
     }
 }

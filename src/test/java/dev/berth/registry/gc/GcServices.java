@@ -5,6 +5,7 @@ import dev.berth.registry.Digest;
 import dev.berth.registry.Documents;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.registry.StoreReadsAhead;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.catalog.RepositoryCatalog;
 import dev.berth.registry.manifest.ManifestProperties;
@@ -12,11 +13,11 @@ import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.tag.TagService;
 import dev.berth.registry.upload.UploadService;
 import dev.berth.registry.upload.UploadServices;
+import dev.berth.storage.StorageDriver;
 import dev.berth.support.InMemoryStorageDriver;
 import dev.berth.support.MovableClock;
 import dev.berth.support.RandomBytes;
 import dev.berth.support.Sha256;
-import dev.berth.storage.StorageDriver;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -71,7 +72,7 @@ final class GcServices implements AutoCloseable {
     final Documents documents = new Documents(store, new MemoryBudget(64L << 20, Duration.ofSeconds(5)));
     final ManifestService manifests = new ManifestService(store, blobs, new TagService(store), JSON,
             manifestProperties(), documents, rescue);
-    final RepositoryCatalog catalog = new RepositoryCatalog(store);
+    final RepositoryCatalog catalog = new RepositoryCatalog(store, new StoreReadsAhead());
     final List<GcReport> reports = new CopyOnWriteArrayList<>();
     final AtomicInteger failures = new AtomicInteger();
 

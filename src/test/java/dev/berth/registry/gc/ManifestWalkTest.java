@@ -9,6 +9,7 @@ import dev.berth.memory.MemoryBudget;
 import dev.berth.registry.Documents;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
+import dev.berth.registry.StoreReadsAhead;
 import dev.berth.registry.catalog.RepositoryCatalog;
 import dev.berth.registry.gc.GcServices.Blob;
 import dev.berth.storage.StorageDriver;
@@ -118,7 +119,7 @@ class ManifestWalkTest {
                     }
                 });
         Documents documents = new Documents(counting, new MemoryBudget(64L << 20, Duration.ofSeconds(5)));
-        return new ManifestWalk(counting, new RepositoryCatalog(counting), documents, GcServices.JSON);
+        return new ManifestWalk(counting, new RepositoryCatalog(counting, new StoreReadsAhead()), documents, GcServices.JSON);
     }
 
     private static long size(Blob blob) {
