@@ -171,10 +171,13 @@ class UiBrowserTest {
         release.findElement(By.linkText("1.0")).click();
         assertThat(browser.findElement(By.tagName("h1")).getText()).contains(docker.digest());
         assertThat(texts(".artifact")).containsExactly("application/spdx+json");
-        String main = browser.findElement(By.tagName("main")).getText();
-        assertThat(main).as("the Dockerfile's settings in the config").contains("[/app]").contains("[--serve]")
-                .contains(ClientPushedImages.GREETING).contains(ClientPushedImages.SOURCE_LABEL)
-                .contains("COPY file:").contains("ENTRYPOINT [\"/app\"]");
+        assertThat(fact("Entrypoint")).isEqualTo("[/app]");
+        assertThat(fact("Cmd")).isEqualTo("[--serve]");
+        assertThat(fact("Env")).as("the Dockerfile's ENV").contains(ClientPushedImages.GREETING);
+        assertThat(fact("Labels")).as("the Dockerfile's LABEL").isEqualTo(ClientPushedImages.SOURCE_LABEL);
+        assertThat(texts(".history code")).as("the Dockerfile's steps, as docker build recorded them")
+                .anySatisfy(step -> assertThat(step).contains("COPY file:").contains(" in /app"))
+                .anySatisfy(step -> assertThat(step).contains("ENTRYPOINT [\"/app\"]"));
         List<String> pushedLayers = new java.util.ArrayList<>();
         for (JsonNode layer : JsonMapper.builder().build().readTree(manifest("shop/web", "1.0").body()).path("layers")) {
             pushedLayers.add((pushedLayers.size() + 1) + " " + layer.path("digest").asString() + " "
@@ -197,6 +200,11 @@ class UiBrowserTest {
         assertThat(texts(".artifact")).as("the signature attached to the arm64 image").containsExactly(SIGNATURE);
         browser.findElement(By.partialLinkText(signature.digest())).click();
         assertThat(browser.findElement(By.tagName("main")).getText()).contains(SIGNATURE).contains(arm64);
+    }
+
+    /** The text of the page's fact {@code name} (a {@code dd} after its {@code dt}). */
+    private static String fact(String name) {
+        return browser.findElement(By.xpath("//dt[text()='" + name + "']/following-sibling::dd[1]")).getText();
     }
 
     /** The rows of the image page's layer table, as text. */
