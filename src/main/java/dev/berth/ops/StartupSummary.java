@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 /**
  * Says in one line, once Berth serves, what it serves: its version, the store (backend and where, never a
  * key or connection string), the auth mode, the ports, the upload and memory limits and the garbage
- * collection schedule in force. The line an operator looks for first when a replica behaves unlike the others.
+ * collection schedule in force, and where the web UI answers. The line an operator looks for first when a replica behaves unlike the others.
  */
 @Component
 class StartupSummary {
@@ -73,7 +73,15 @@ class StartupSummary {
                         : "off (POST /actuator/garbagecollect runs one)") + pruning()
                 + "; manifests up to " + size(manifests.maxSize().toBytes())
                 + "; memory budget " + size(memory.total())
-                + "; " + limits.requestsPerClient() + " requests in flight per client";
+                + "; " + limits.requestsPerClient() + " requests in flight per client"
+                + "; " + webUi();
+    }
+
+    /** Where the web UI answers (berth.ui.enabled), so an operator knows where to point a browser. */
+    private String webUi() {
+        return environment.getProperty("berth.ui.enabled", Boolean.class, true)
+                ? "web UI at /ui/ on port " + environment.getProperty("local.server.port", "?")
+                : "web UI off";
     }
 
     /** What a collection deletes besides blobs, when anything. */

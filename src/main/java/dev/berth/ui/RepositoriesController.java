@@ -5,6 +5,8 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.catalog.RepositoryCatalog;
 import dev.berth.registry.tag.TagService;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +19,8 @@ import org.springframework.web.bind.annotation.RequestParam;
  * The list of repositories: a page of the catalog at a time (never all of it), with the ones the viewer may
  * pull and whose name contains the search text. A search looks at no more than {@link #MAX_SCAN} names per
  * request; when it found fewer matches than asked for, the page offers to search on from where it stopped.
+ * Each row's stored size comes from the last garbage collection's report ({@link RepositorySizes}), never
+ * from a store call of its own.
  */
 @Controller
 @UiEnabled
@@ -29,14 +33,20 @@ class RepositoriesController {
     /** Tags counted per repository shown; beyond, the page says "100+". */
     static final int MAX_TAGS_COUNTED = 100;
 
+    /** When the sizes were measured, to the minute: what a person needs to judge them. */
+    private static final DateTimeFormatter AS_OF = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
     private final RepositoryCatalog catalog;
     private final TagService tags;
     private final UiSessions sessions;
+    private final RepositorySizes sizes;
 
-    RepositoriesController(RepositoryCatalog catalog, TagService tags, UiSessions sessions) {
+    RepositoriesController(RepositoryCatalog catalog, TagService tags, UiSessions sessions, RepositorySizes sizes) {
         this.catalog = catalog;
         this.tags = tags;
         this.sessions = sessions;
+        this.sizes = sizes;
     }
 
     /** Only the root itself: everything under /v2/ stays the API's. */
@@ -50,7 +60,8 @@ class RepositoriesController {
         return "redirect:/ui/";
     }
 
-    record Row(String name, String tags) {
+    /** A repository shown: its name, its tag count, and its stored size as of the last collection, or null. */
+    record Row(String name, String tags, String size) {
     }
 
     @GetMapping("/ui/")
@@ -63,6 +74,7 @@ class RepositoriesController {
         int size = UiRequests.pageSize(n, DEFAULT_PAGE, MAX_PAGE);
 
         List<Row> rows = new ArrayList<>();
+        RepositorySizes.Measured measured = sizes.current();
         String cursor = after == null || after.isEmpty() ? null : after;
         int scanned = 0;
         boolean more = true;
@@ -76,7 +88,7 @@ class RepositoriesController {
                 scanned++;
                 cursor = name;
                 if (name.contains(query) && viewer.mayPull(name)) {
-                    rows.add(new Row(name, tagCount(name)));
+                    rows.add(new Row(name, tagCount(name), measured.of(name).map(Sizes::human).orElse(null)));
                     if (rows.size() == size) {
                         more = more || i < names.size() - 1;
                         break;
@@ -89,6 +101,7 @@ class RepositoriesController {
         }
         model.addAttribute("viewer", viewer);
         model.addAttribute("rows", rows);
+        model.addAttribute("sizesAsOf", measured.at() == null ? null : AS_OF.format(measured.at()));
         model.addAttribute("q", query);
         model.addAttribute("n", size);
         model.addAttribute("scanned", scanned);

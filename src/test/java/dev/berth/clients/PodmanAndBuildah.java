@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code /run} and {@code /var/lib/containers}; the namespace, and with it those mounts, ends with the command.
  * There is no systemd here: cgroups are managed directly ({@code cgroupfs}) and events go to a file.
  */
-final class PodmanAndBuildah {
+public final class PodmanAndBuildah {
 
     static final String PODMAN = "/usr/bin/podman";
     static final String BUILDAH = "/usr/bin/buildah";
@@ -45,14 +45,14 @@ final class PodmanAndBuildah {
     }
 
     /** Fails early, with a hint, when podman, buildah or unshare is missing. */
-    static void requireInstalled() {
+    public static void requireInstalled() {
         Commands.requireExecutable(PODMAN);
         Commands.requireExecutable(BUILDAH);
         Commands.requireExecutable(UNSHARE);
     }
 
     /** The tools with their state in {@code folder} (created if need be). */
-    static PodmanAndBuildah in(Path folder) {
+    public static PodmanAndBuildah in(Path folder) {
         try {
             for (String sub : List.of("root", "runroot", "tmp", "networks", "bigfiles", "run", "var-lib-containers")) {
                 Files.createDirectories(folder.resolve(sub));
@@ -64,7 +64,7 @@ final class PodmanAndBuildah {
     }
 
     /** Runs {@code podman ARGS}; fails with its full output unless it exits 0. Returns trimmed stdout. */
-    String podman(Duration timeout, String... args) {
+    public String podman(Duration timeout, String... args) {
         return Commands.run(timeout, env(), podmanCommand(args)).stdout().trim();
     }
 
@@ -74,7 +74,7 @@ final class PodmanAndBuildah {
     }
 
     /** Runs {@code buildah ARGS}; fails with its full output unless it exits 0. Returns trimmed stdout. */
-    String buildah(Duration timeout, String... args) {
+    public String buildah(Duration timeout, String... args) {
         List<String> tool = new ArrayList<>(List.of(BUILDAH,
                 "--root", folder.resolve("root").toString(),
                 "--runroot", folder.resolve("runroot").toString(),

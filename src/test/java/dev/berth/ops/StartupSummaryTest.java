@@ -38,7 +38,16 @@ class StartupSummaryTest {
                         + " purge every PT10M (dry run); garbage collection off (POST /actuator/garbagecollect runs one),"
                         + " deleting untagged manifests after PT168H, 1 retention policy;")
                 .contains("manifests up to 4 MB").contains("memory budget 48 MB")
-                .contains("64 requests in flight per client");
+                .contains("64 requests in flight per client")
+                .contains("; web UI at /ui/ on port " + port);
+    }
+
+    @Test
+    void theWebUiIsSaidOffWhenItIs(CapturedOutput output) {
+        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.ui.enabled=false")) {
+            assertThat(berth.port()).isPositive();
+        }
+        assertThat(summary(output)).endsWith("; web UI off").doesNotContain("/ui/");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,21 +34,26 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.springframework.security.crypto.bcrypt.BCrypt;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The web UI in a real headless Chromium against a real Berth with htpasswd sign-in and anonymous pull of
- * {@code shop/**}: an anonymous visitor finds a repository by search, opens a tag and an index, sees the
- * platforms, referrers and pull commands, and is neither offered nor allowed a delete; a signed-in user
- * deletes a tag. Screenshots of each page land in target/ui-screenshots (in docs/ui with
- * -Dui.screenshots=docs/ui, for docs/ui.md). The images are pushed over HTTP by the test itself (docker
- * builds would take most of the time budget): an image with an SBOM referrer and an amd64/arm64 index.
+ * {@code shop/**}, holding what real clients pushed: an image the Docker Engine built from a Dockerfile, a
+ * two-platform index Buildah and Podman built, and referrers attached to both (an SBOM and a signature, pushed
+ * over HTTP as oras or cosign would; there is no oras here). An anonymous visitor finds the repository by
+ * search, sees its stored size from a garbage collection run, opens the docker tag (layers, entrypoint, env,
+ * labels from the Dockerfile) and the Podman index (its platforms, a child and that child's signature), and is
+ * neither offered nor allowed a delete; a signed-in user deletes a tag. Screenshots of each page land in
+ * target/ui-screenshots (in docs/ui with -Dui.screenshots=docs/ui, for docs/ui.md).
  */
-@Timeout(180)
+@Timeout(240)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UiBrowserTest {
 
     static final String PASSWORD = "correct horse battery staple";
     static final String HOST = "registry.example.com";
+    static final String SIGNATURE = "application/vnd.example.signature.v1+json";
     /** Where the screenshots go: target/ by default, so a test run leaves docs/ alone; docs/ui to refresh them. */
     static final Path SCREENSHOTS = Path.of(System.getProperty("ui.screenshots", "target/ui-screenshots"));
 
@@ -56,8 +62,12 @@ class UiBrowserTest {
 
     static BerthServer berth;
     static ChromeDriver browser;
+    static ClientPushedImages clients;
+    static ClientPushedImages.DockerPush docker;
     static UiImages.Pushed sbom;
-    static UiImages.Pushed index;
+    static String index;
+    static String arm64;
+    static UiImages.Pushed signature;
 
     @BeforeAll
     static void start() throws Exception {
@@ -67,15 +77,33 @@ class UiBrowserTest {
         new SecureRandom().nextBytes(key);
         berth = BerthServer.startOnFilesystem(work.resolve("store"), "--berth.auth.mode=htpasswd",
                 "--berth.auth.htpasswd.path=" + htpasswd, "--berth.auth.anonymous-pull=shop/**",
-                "--berth.ui.public-host=" + HOST, "--berth.ui.session-key=" + Base64.getEncoder().encodeToString(key));
+                "--berth.ui.public-host=" + HOST, "--berth.ui.session-key=" + Base64.getEncoder().encodeToString(key),
+                "--berth.uploads.purge.enabled=false");
         UiImages images = new UiImages(berth, "Basic " + Base64.getEncoder().encodeToString(("alice:" + PASSWORD)
                 .getBytes(StandardCharsets.UTF_8)));
-        UiImages.Pushed web = images.image("shop/web", "1.0", "amd64", 1);
-        sbom = images.sbom("shop/web", web);
-        index = images.index("shop/web", "multi");
+        clients = new ClientPushedImages(work, berth.hostAndPort(), "alice", PASSWORD);
+        // The Docker Engine and Podman build and push side by side: the two take most of the set-up's time.
+        CompletableFuture<ClientPushedImages.DockerPush> dockerPush = CompletableFuture.supplyAsync(
+                () -> clients.dockerImage("shop/web", "1.0"));
+        index = clients.podmanIndex("shop/web", "multi");
+        docker = dockerPush.join();
+        sbom = images.sbom("shop/web", new UiImages.Pushed(docker.digest(), docker.size()), mediaType("shop/web", "1.0"));
+        JsonNode children = JsonMapper.builder().build().readTree(manifest("shop/web", index).body()).path("manifests");
+        for (JsonNode child : children) {
+            if (child.path("platform").path("architecture").asString().equals("arm64")) {
+                arm64 = child.path("digest").asString();
+                signature = images.referrer("shop/web", "{\"mediaType\":\"" + child.path("mediaType").asString()
+                        + "\",\"digest\":\"" + arm64 + "\",\"size\":" + child.path("size").asLong() + "}", SIGNATURE,
+                        "{\"critical\":{\"image\":{\"docker-manifest-digest\":\"" + arm64 + "\"}}}");
+            }
+        }
+        assertThat(arm64).as("the arm64 image in the index Podman pushed").isNotNull();
         images.image("shop/api", "1", "amd64", 2);
         images.image("shop/worker", "1", "amd64", 3);
         images.image("team/secret", "1", "amd64", 4);
+        // A collection measures each repository's size for the list (a dry run deletes nothing).
+        HttpResponse<String> collected = Http.sendText("POST", berth.managementUri("/actuator/garbagecollect/dry-run"), null);
+        assertThat(collected.statusCode()).as(collected.body()).isEqualTo(200);
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
@@ -87,10 +115,26 @@ class UiBrowserTest {
         Files.createDirectories(SCREENSHOTS);
     }
 
+    private static HttpResponse<String> manifest(String repository, String reference) {
+        HttpResponse<String> manifest = Http.sendText("GET", berth.uri("/v2/" + repository + "/manifests/" + reference),
+                null, "Accept", String.join(",", UiImages.OCI_MANIFEST, UiImages.OCI_INDEX,
+                        "application/vnd.docker.distribution.manifest.v2+json",
+                        "application/vnd.docker.distribution.manifest.list.v2+json"));
+        assertThat(manifest.statusCode()).as(manifest.body()).isEqualTo(200);
+        return manifest;
+    }
+
+    private static String mediaType(String repository, String reference) {
+        return manifest(repository, reference).headers().firstValue("Content-Type").orElseThrow();
+    }
+
     @AfterAll
     static void stop() {
         if (browser != null) {
             browser.quit();
+        }
+        if (clients != null) {
+            clients.close();
         }
         if (berth != null) {
             berth.close();
@@ -105,17 +149,21 @@ class UiBrowserTest {
         browser.findElement(By.id("q")).sendKeys("we");
         browser.findElement(By.cssSelector("form.search button")).click();
         assertThat(texts(".repo")).containsExactly("shop/web");
+        assertThat(texts("td.size")).singleElement().asString().as("the size the collection measured")
+                .matches("(?s)\\d+(\\.\\d)? (KiB|MiB)\\s+\\(as of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)");
         screenshot("repositories");
         browser.findElement(By.linkText("shop/web")).click();
 
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("shop/web");
         WebElement multi = browser.findElement(By.id("tag-multi"));
         assertThat(multi.findElements(By.cssSelector(".platform")).stream().map(WebElement::getText))
-                .containsExactly("linux/amd64", "linux/arm64/v8");
+                .as("the platforms of the index Podman pushed").containsExactlyInAnyOrder("linux/amd64", "linux/arm64")
+                .doesNotContain("unknown/unknown");
         WebElement release = browser.findElement(By.id("tag-1.0"));
         WebElement command = release.findElement(By.cssSelector(".command"));
         assertThat(command.getDomAttribute("value")).isEqualTo("docker pull " + HOST + "/shop/web:1.0");
-        assertThat(release.getText()).contains("2026-01-02T10:00:00Z");
+        assertThat(release.getText()).as("the creation time Docker gave the image").contains(docker.created())
+                .contains(docker.digest());
         assertThat(browser.findElements(By.partialLinkText("Delete"))).as("delete offered to a visitor").isEmpty();
         release.findElement(By.cssSelector(".copy")).click();
         JavascriptExecutor js = browser;
@@ -125,19 +173,49 @@ class UiBrowserTest {
         screenshot("repository");
 
         release.findElement(By.linkText("1.0")).click();
+        assertThat(browser.findElement(By.tagName("h1")).getText()).contains(docker.digest());
         assertThat(texts(".artifact")).containsExactly("application/spdx+json");
-        assertThat(browser.findElement(By.tagName("main")).getText()).contains("GREETING=<b>hello</b>")
-                .contains("COPY app /app").contains("/app");
+        assertThat(fact("Entrypoint")).isEqualTo("[/app]");
+        assertThat(fact("Cmd")).isEqualTo("[--serve]");
+        assertThat(fact("Env")).as("the Dockerfile's ENV").contains(ClientPushedImages.GREETING);
+        assertThat(fact("Labels")).as("the Dockerfile's LABEL").isEqualTo(ClientPushedImages.SOURCE_LABEL);
+        assertThat(texts(".history code")).as("the Dockerfile's steps, as docker build recorded them")
+                .anySatisfy(step -> assertThat(step).contains("COPY file:").contains(" in /app"))
+                .anySatisfy(step -> assertThat(step).contains("ENTRYPOINT [\"/app\"]"));
+        List<String> pushedLayers = new java.util.ArrayList<>();
+        for (JsonNode layer : JsonMapper.builder().build().readTree(manifest("shop/web", "1.0").body()).path("layers")) {
+            pushedLayers.add((pushedLayers.size() + 1) + " " + layer.path("digest").asString() + " "
+                    + layer.path("mediaType").asString() + " " + layer.path("size").asLong() + " B");
+        }
+        assertThat(layers()).as("the two COPY layers docker pushed, in order, with their sizes").hasSize(2)
+                .isEqualTo(pushedLayers);
         screenshot("image");
         browser.findElement(By.partialLinkText(sbom.digest())).click();
-        assertThat(browser.findElement(By.tagName("main")).getText()).contains("application/spdx+json");
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("application/spdx+json")
+                .contains(docker.digest());
 
         open("/ui/repository?name=shop/web");
         browser.findElement(By.linkText("multi")).click();
-        assertThat(texts("td.platform")).containsExactly("linux/amd64", "linux/arm64/v8");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).contains(index);
+        assertThat(texts("td.platform")).containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
         screenshot("index");
-        browser.findElement(By.partialLinkText(texts("td a code").get(1))).click();
-        assertThat(browser.findElement(By.tagName("main")).getText()).contains("linux/arm64");
+        browser.findElement(By.partialLinkText(arm64)).click();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains("linux/arm64").contains("[/app]");
+        assertThat(texts(".artifact")).as("the signature attached to the arm64 image").containsExactly(SIGNATURE);
+        browser.findElement(By.partialLinkText(signature.digest())).click();
+        assertThat(browser.findElement(By.tagName("main")).getText()).contains(SIGNATURE).contains(arm64);
+    }
+
+    /** The text of the page's fact {@code name} (a {@code dd} after its {@code dt}). */
+    private static String fact(String name) {
+        return browser.findElement(By.xpath("//dt[text()='" + name + "']/following-sibling::dd[1]")).getText();
+    }
+
+    /** The rows of the image page's layer table, as text. */
+    private static List<String> layers() {
+        WebElement heading = browser.findElement(By.xpath("//h2[text()='Layers']"));
+        return heading.findElements(By.xpath("following-sibling::table[1]/tbody/tr")).stream()
+                .map(WebElement::getText).toList();
     }
 
     @Test
@@ -199,7 +277,7 @@ class UiBrowserTest {
 
         browser.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
                 List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
-        open("/ui/image?name=shop/web&digest=" + index.digest());
+        open("/ui/image?name=shop/web&digest=" + index);
         assertThat(browser.findElement(By.tagName("body")).getCssValue("background-color"))
                 .as("dark background when the system prefers it").isEqualTo("rgba(13, 17, 23, 1)");
         screenshot("index-dark");

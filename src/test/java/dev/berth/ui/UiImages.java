@@ -73,16 +73,25 @@ record UiImages(BerthServer berth, String authorization) {
                 + "\",\"manifests\":[" + children + "]}");
     }
 
-    /** An SBOM attached to {@code subject} as a referrer (OCI 1.1 artifact manifest). */
-    Pushed sbom(String repository, Pushed subject) {
+    /** An SBOM attached to {@code subject}, a manifest of {@code mediaType}, as a referrer (OCI 1.1 artifact manifest). */
+    Pushed sbom(String repository, Pushed subject, String mediaType) {
+        return referrer(repository, subject.descriptor(mediaType), "application/spdx+json",
+                "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}");
+    }
+
+    /**
+     * An artifact of {@code artifactType} holding {@code document}, attached as a referrer to the manifest
+     * {@code subjectDescriptor} describes (as oras attach or cosign do, by digest only).
+     */
+    Pushed referrer(String repository, String subjectDescriptor, String artifactType, String document) {
         byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
         String emptyDigest = blob(repository, empty);
-        byte[] document = "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}".getBytes(StandardCharsets.UTF_8);
-        String documentDigest = blob(repository, document);
-        String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"application/spdx+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest
-                + "\",\"size\":2},\"layers\":[{\"mediaType\":\"application/spdx+json\",\"digest\":\"" + documentDigest
-                + "\",\"size\":" + document.length + "}],\"subject\":" + subject.descriptor(OCI_MANIFEST)
+        byte[] bytes = document.getBytes(StandardCharsets.UTF_8);
+        String documentDigest = blob(repository, bytes);
+        String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":\"" + artifactType
+                + "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + emptyDigest
+                + "\",\"size\":2},\"layers\":[{\"mediaType\":\"" + artifactType + "\",\"digest\":\"" + documentDigest
+                + "\",\"size\":" + bytes.length + "}],\"subject\":" + subjectDescriptor
                 + ",\"annotations\":{\"org.opencontainers.image.created\":\"2026-02-03T04:05:06Z\"}}";
         return manifest(repository, Sha256.digest(json.getBytes(StandardCharsets.UTF_8)), OCI_MANIFEST, json);
     }
