@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -52,8 +53,21 @@ public record AuthProperties(@DefaultValue("none") Mode mode, @DefaultValue("Ber
      * @param jwks a JWKS file path or {@code http(s)://} URL of the signing keys (with or instead of
      *     {@code certificates})
      * @param clockSkew tolerance for {@code exp} and {@code nbf}
+     * @param clientId the {@code client_id} Berth names when it asks the token server itself (web UI sign-in)
+     * @param requestTimeout how long Berth waits to connect to the token server, and again for its answer
      */
     public record Token(String realm, String service, String issuer, @DefaultValue List<Path> certificates,
-            String jwks, @DefaultValue("60s") Duration clockSkew) {
+            String jwks, @DefaultValue("60s") Duration clockSkew, @DefaultValue("berth-ui") String clientId,
+            @DefaultValue("5s") Duration requestTimeout) {
+
+        @ConstructorBinding
+        public Token {
+        }
+
+        /** Settings for checking tokens only, with the defaults for asking the token server. */
+        public Token(String realm, String service, String issuer, List<Path> certificates, String jwks,
+                Duration clockSkew) {
+            this(realm, service, issuer, certificates, jwks, clockSkew, "berth-ui", Duration.ofSeconds(5));
+        }
     }
 }
