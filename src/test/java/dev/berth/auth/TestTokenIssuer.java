@@ -71,6 +71,8 @@ public final class TestTokenIssuer implements AutoCloseable {
     public volatile boolean offlineTokens = true;
     /** Non-zero: every request is answered with this status and no body (a failing token server). */
     public volatile int failWith;
+    /** Non-null: the audience of every token issued, whatever service was asked for (a misconfigured server). */
+    public volatile String audience;
     /** The lifetime of the access tokens issued. */
     public volatile Duration lifetime = Duration.ofMinutes(5);
 
@@ -167,7 +169,7 @@ public final class TestTokenIssuer implements AutoCloseable {
                     access.add(entry(type, name, granted.toArray(String[]::new)));
                 }
             }
-            String token = sign(rsa, user == null ? "" : user, service, access, lifetime);
+            String token = sign(rsa, user == null ? "" : user, audience == null ? service : audience, access, lifetime);
             String refresh = "";
             if (!post && user != null && offlineTokens && "true".equals(first(params, "offline_token"))) {
                 String issued = "rt-" + UUID.randomUUID();

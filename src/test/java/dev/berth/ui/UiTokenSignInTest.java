@@ -224,6 +224,18 @@ class UiTokenSignInTest {
         assertThat(page("/ui/repository?name=team/lib&n=3", cookie).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void aTokenThatFailsVerificationSignsNobodyIn() {
+        issuer.audience = "another-registry";
+        try {
+            HttpResponse<String> signIn = signIn("alice", "alice-pw");
+            assertThat(signIn.statusCode()).isEqualTo(503);
+            assertThat(signIn.headers().firstValue("Set-Cookie")).isEmpty();
+        } finally {
+            issuer.audience = null;
+        }
+    }
+
     private static HttpResponse<String> signIn(String user, String password) {
         return post("/ui/login", "username=" + user + "&password=" + password, null);
     }
