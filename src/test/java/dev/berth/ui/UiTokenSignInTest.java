@@ -123,14 +123,12 @@ class UiTokenSignInTest {
 
         // The refresh tokens are secrets: in no log line, and in the cookie only sealed.
         assertThat(issuer.issuedRefreshTokens).isNotEmpty();
+        String readable = readable(cookie);
         for (String refresh : issuer.issuedRefreshTokens) {
             assertThat(output.getAll()).doesNotContain(refresh);
-            for (String encoded : List.of(Base64.getEncoder().encodeToString(refresh.getBytes(StandardCharsets.UTF_8)),
-                    Base64.getUrlEncoder().withoutPadding().encodeToString(refresh.getBytes(StandardCharsets.UTF_8)))) {
-                assertThat(output.getAll()).doesNotContain(encoded);
-                assertThat(setCookie).doesNotContain(encoded.substring(0, encoded.length() - 4));
-            }
-            assertThat(setCookie).doesNotContain(refresh);
+            assertThat(output.getAll()).doesNotContain(
+                    Base64.getEncoder().encodeToString(refresh.getBytes(StandardCharsets.UTF_8)));
+            assertThat(readable).doesNotContain(refresh);
         }
         assertThat(output.getAll()).doesNotContain("alice-pw").doesNotContain("bob-pw");
     }
@@ -234,6 +232,19 @@ class UiTokenSignInTest {
         } finally {
             issuer.audience = null;
         }
+    }
+
+    /** The cookie as whoever copies it can read it: each part as sent, and base64-decoded. */
+    private static String readable(String cookie) {
+        StringBuilder text = new StringBuilder(cookie);
+        for (String part : cookie.split("\\.")) {
+            try {
+                text.append('\n').append(new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                // not base64
+            }
+        }
+        return text.toString();
     }
 
     private static HttpResponse<String> signIn(String user, String password) {
