@@ -52,8 +52,11 @@ public record AuthProperties(@DefaultValue("none") Mode mode, @DefaultValue("Ber
      * @param jwks a JWKS file path or {@code http(s)://} URL of the signing keys (with or instead of
      *     {@code certificates})
      * @param clockSkew tolerance for {@code exp} and {@code nbf}
+     * @param clientId the {@code client_id} Berth names when it asks the token server itself (web UI sign-in)
+     * @param requestTimeout how long Berth waits to connect to the token server, and again for its answer
      */
     public record Token(String realm, String service, String issuer, @DefaultValue List<Path> certificates,
-            String jwks, @DefaultValue("60s") Duration clockSkew) {
+            String jwks, @DefaultValue("60s") Duration clockSkew, @DefaultValue("berth-ui") String clientId,
+            @DefaultValue("5s") Duration requestTimeout) {
     }
 }

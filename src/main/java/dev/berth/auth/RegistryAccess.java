@@ -1,18 +1,20 @@
 package dev.berth.auth;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The registry API's access rules for callers other than the API filter (the web UI): who a user name and
- * password prove, with the same {@link Authenticator} and {@link LoginThrottle} as {@code docker login}, and
- * what a signed-in user, or an anonymous visitor, may do. A user is named by the sign-in, so only the
- * {@code htpasswd} mode can sign in here; token mode's rights live in tokens a browser does not carry, so
- * there a visitor has the anonymous pull rights only.
+ * password prove, throttled by the same {@link LoginThrottle} as {@code docker login}, and what a signed-in
+ * user, or an anonymous visitor, may do. In {@code htpasswd} mode the {@link Authenticator} checks the
+ * password and every user may do everything; in {@code token} mode the token server does
+ * ({@link TokenSignIn}), and a user's rights are what the access tokens it issues for them grant.
  */
 public final class RegistryAccess {
 
@@ -20,6 +22,7 @@ public final class RegistryAccess {
     private final Authenticator authenticator;
     private final LoginThrottle throttle;
     private final List<Pattern> anonymousPull;
+    private final TokenSignIn tokens;
 
     RegistryAccess(AuthProperties.Mode mode, Authenticator authenticator, LoginThrottle throttle,
             List<String> anonymousPull) {
@@ -27,18 +30,25 @@ public final class RegistryAccess {
         this.authenticator = authenticator;
         this.throttle = throttle;
         this.anonymousPull = anonymousPull.stream().map(AccessControlFilter::globToRegex).toList();
+        this.tokens = mode == AuthProperties.Mode.TOKEN && authenticator instanceof TokenAuthenticator token
+                ? new TokenSignIn(new TokenServerClient(token.settings()), token, Clock.systemUTC())
+                : null;
     }
 
     public AuthProperties.Mode mode() {
         return mode;
     }
 
-    /** Whether a person can sign in with a user name and password (htpasswd mode). */
+    /** Whether a person can sign in with a user name and password (htpasswd and token modes). */
     public boolean passwordSignIn() {
-        return mode == AuthProperties.Mode.HTPASSWD;
+        return mode == AuthProperties.Mode.HTPASSWD || tokens != null;
     }
 
-    /** Checks a password from {@code client}, counting failures as the API does. */
+    /**
+     * Checks a password from {@code client}, counting failures as the API does.
+     *
+     * @throws TokenServerException in {@code token} mode, when the token server cannot be asked
+     */
     public SignInCheck signIn(String client, String user, String password) {
         if (!passwordSignIn() || user == null || user.isEmpty() || user.indexOf(':') >= 0 || password == null) {
             return new SignInCheck(null, null);
@@ -46,6 +56,15 @@ public final class RegistryAccess {
         Optional<Duration> wait = throttle.wait(client, user);
         if (wait.isPresent()) {
             return new SignInCheck(null, wait.get());
+        }
+        if (tokens != null) {
+            TokenSignIn.SignedIn signedIn = tokens.signIn(user, password);
+            if (signedIn == null) {
+                throttle.failed(client, user);
+                return new SignInCheck(null, null);
+            }
+            throttle.succeeded(client, user);
+            return new SignInCheck(signedIn.user(), null, signedIn.credential(), signedIn.expires());
         }
         String header = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(StandardCharsets.UTF_8));
@@ -58,6 +77,34 @@ public final class RegistryAccess {
         return new SignInCheck(result.identity().subject(), null);
     }
 
+    /**
+     * What {@code user} (null: nobody signed in), signed in with {@code credential} (the one its
+     * {@link SignInCheck} named), may do during one request. In {@code token} mode asking may cost a token
+     * request, which throws {@link TokenServerException} when the token server cannot be asked.
+     */
+    public Rights rights(String user, String credential) {
+        if (tokens != null) {
+            return new TokenRights(user, credential, tokens, this::anonymous);
+        }
+        String known = user != null && (mode != AuthProperties.Mode.HTPASSWD || stillKnown(user)) ? user : null;
+        return new Rights() {
+            @Override
+            public boolean signedIn() {
+                return known != null;
+            }
+
+            @Override
+            public void lookUp(Collection<Access> accesses) {
+                // nothing to fetch: the rules are all here
+            }
+
+            @Override
+            public boolean allows(Access access) {
+                return RegistryAccess.this.allows(known, access);
+            }
+        };
+    }
+
     /** Whether {@code user} (null: nobody signed in) may do {@code access}. */
     public boolean allows(String user, Access access) {
         if (mode == AuthProperties.Mode.NONE) {
@@ -67,6 +114,10 @@ public final class RegistryAccess {
                 && authenticator instanceof HtpasswdAuthenticator htpasswd && htpasswd.knows(user)) {
             return true; // every htpasswd user may do everything, as on the API
         }
+        return anonymous(access);
+    }
+
+    private boolean anonymous(Access access) {
         return access.type().equals("repository") && access.action().equals(Access.PULL)
                 && anonymousPull.stream().anyMatch(p -> p.matcher(access.name()).matches());
     }

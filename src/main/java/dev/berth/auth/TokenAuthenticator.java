@@ -92,14 +92,37 @@ final class TokenAuthenticator implements Authenticator {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Authentication.refused(authorization == null ? "no credentials" : "not a Bearer token");
         }
-        String token = authorization.substring(7).trim();
+        Checked checked = check(authorization.substring(7).trim());
+        if (checked.token() == null) {
+            return Authentication.refused(checked.refusal());
+        }
+        VerifiedToken token = checked.token();
+        return Authentication.granted(new Identity() {
+            @Override
+            public String subject() {
+                return token.subject();
+            }
+
+            @Override
+            public boolean allows(Access wanted) {
+                return token.allows(wanted);
+            }
+        });
+    }
+
+    /** A token's verified claims, or why it is refused (never the token itself). */
+    record Checked(VerifiedToken token, String refusal) {
+    }
+
+    /** Every check a bearer token of the API gets: signature, issuer, audience, expiry. */
+    Checked check(String token) {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
         } catch (ParseException e) {
-            return Authentication.refused("malformed token");
+            return new Checked(null, "malformed token");
         } catch (BadJOSEException | JOSEException e) {
-            return Authentication.refused("token refused: " + e.getMessage());
+            return new Checked(null, "token refused: " + e.getMessage());
         }
         Set<Access> granted = new HashSet<>();
         Object access = claims.getClaim("access");
@@ -116,17 +139,11 @@ final class TokenAuthenticator implements Authenticator {
             }
         }
         String subject = claims.getSubject() == null ? "(no subject)" : claims.getSubject();
-        return Authentication.granted(new Identity() {
-            @Override
-            public String subject() {
-                return subject;
-            }
+        return new Checked(new VerifiedToken(subject, Set.copyOf(granted), claims.getExpirationTime().toInstant()), null);
+    }
 
-            @Override
-            public boolean allows(Access wanted) {
-                return granted.contains(wanted) || granted.contains(new Access(wanted.type(), wanted.name(), "*"));
-            }
-        });
+    AuthProperties.Token settings() {
+        return settings;
     }
 
     @Override

@@ -83,6 +83,8 @@ class RepositoriesController {
             Page page = catalog.page(cursor, batch);
             more = page.more();
             List<String> names = page.items();
+            String text = query;
+            viewer.lookUpPull(names.stream().filter(name -> name.contains(text)).toList());
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
                 scanned++;

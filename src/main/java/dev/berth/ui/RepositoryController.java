@@ -86,6 +86,7 @@ class RepositoryController {
      */
     static RepositoryName visibleRepository(String name, Viewer viewer, RepositoryCatalog catalog) {
         RepositoryName repository = UiRequests.repository(name);
+        viewer.lookUpRepository(repository.value());
         if (!viewer.mayPull(repository.value()) || !catalog.exists(repository)) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "no such repository", repository.value());
         }

@@ -1,9 +1,13 @@
 package dev.berth.ui;
 
+import dev.berth.auth.AuthProperties;
 import dev.berth.auth.RegistryAccess;
 import dev.berth.auth.SignInCheck;
+import dev.berth.auth.TokenServerException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -11,14 +15,17 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 
 /**
- * Signing in with a user name and password from the htpasswd file, checked and throttled exactly as
- * {@code docker login} is; the password travels only in the POST body, never in a URL.
+ * Signing in with a user name and password, checked and throttled exactly as {@code docker login} is: against
+ * the htpasswd file, or in token mode by the token server; the password travels only in the POST body (and
+ * from Berth to the token server in a Basic header), never in a URL.
  */
 @Controller
 @UiEnabled
 class SignInController {
 
     static final int MAX_FIELD = 256;
+
+    private static final Logger log = LoggerFactory.getLogger(SignInController.class);
 
     private final RegistryAccess access;
     private final UiSessions sessions;
@@ -52,7 +59,15 @@ class SignInController {
             model.addAttribute("failure", "Enter a user name and password.");
             return "ui/login";
         }
-        SignInCheck check = access.signIn(request.getRemoteAddr(), username, password);
+        SignInCheck check;
+        try {
+            check = access.signIn(request.getRemoteAddr(), username, password);
+        } catch (TokenServerException e) {
+            log.warn("UI sign-in: {}", e.getMessage());
+            response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            model.addAttribute("failure", "The token server cannot be asked right now; try again shortly.");
+            return "ui/login";
+        }
         if (check.retryAfter() != null) {
             long seconds = Math.max(1, (check.retryAfter().toMillis() + 999) / 1000);
             response.setStatus(429);
@@ -62,10 +77,16 @@ class SignInController {
         }
         if (!check.succeeded()) {
             response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
-            model.addAttribute("failure", "Unknown user or wrong password.");
+            model.addAttribute("failure", access.mode() == AuthProperties.Mode.TOKEN ? "Wrong user name or password."
+                    : "Unknown user or wrong password.");
             return "ui/login";
         }
-        sessions.signIn(request, response, check.user());
+        if (!sessions.signIn(request, response, check)) {
+            response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            model.addAttribute("failure", "The token server's token is too large to keep in a browser cookie; ask"
+                    + " the registry's operators to enable refresh (offline) tokens at the token server.");
+            return "ui/login";
+        }
         return "redirect:/ui/";
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.ui;
 
+import dev.berth.auth.TokenServerException;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,7 +19,8 @@ import org.springframework.web.servlet.ModelAndView;
 /**
  * The UI's refusals as HTML pages, ahead of the API's JSON error bodies: an unknown repository, tag or
  * digest is a 404 page; anything under {@code /ui/} that no page serves is one too. A failing store is a 503
- * page (the API answers the same); no other failure of a page becomes a 5xx.
+ * page (the API answers the same), and so is a token server that cannot be asked (token mode); no other
+ * failure of a page becomes a 5xx.
  */
 @Controller
 @ControllerAdvice(basePackageClasses = UiErrors.class)
@@ -59,6 +61,14 @@ class UiErrors {
             status = HttpServletResponse.SC_NOT_FOUND;
         }
         return page(request, response, status, message);
+    }
+
+    /** Token mode: the token server cannot say what a signed-in user may do, so the page cannot be shown. */
+    @ExceptionHandler(TokenServerException.class)
+    ModelAndView tokenServerFailed(TokenServerException e, HttpServletRequest request, HttpServletResponse response) {
+        log.warn("UI page {}: {}", request.getRequestURI(), e.getMessage());
+        return page(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "The token server that signs you"
+                + " in cannot be asked right now; try again shortly, or sign out to see what anyone may pull.");
     }
 
     @ExceptionHandler(Exception.class)

@@ -6,7 +6,9 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import javax.crypto.Cipher;
 import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +17,8 @@ import org.springframework.stereotype.Component;
 /**
  * The HMAC-SHA256 key behind the UI's sign-in cookies and delete confirmations: {@code berth.ui.session-key},
  * or a random key per process. No state is kept anywhere else, so every replica with the same key accepts
- * what any of them signed.
+ * what any of them signed. Secrets a cookie carries (a token-mode sign-in's token) are sealed with AES-256-GCM
+ * under a second key derived from it, so the cookie is unreadable to whoever copies it off a screen or a log.
  */
 @Component
 @UiEnabled
@@ -24,7 +27,11 @@ class UiKeys {
     private static final Logger log = LoggerFactory.getLogger(UiKeys.class);
     static final int MIN_KEY_BYTES = 32;
 
+    private static final int NONCE_BYTES = 12;
+    private static final int TAG_BITS = 128;
+
     private final byte[] key;
+    private final SecureRandom random = new SecureRandom();
 
     UiKeys(UiProperties properties) {
         String configured = properties.sessionKey();
@@ -46,6 +53,50 @@ class UiKeys {
             throw new InvalidSettingException("berth.ui.session-key", "is " + key.length + " bytes long; at least "
                     + MIN_KEY_BYTES + " are needed", "Set it to the output of 'openssl rand -base64 32'.");
         }
+    }
+
+    /**
+     * {@code secret} encrypted and authenticated for {@code context} (AES-GCM, a random nonce per call), base64url
+     * without padding: it opens only with the same key and context.
+     */
+    String seal(String secret, String context) {
+        try {
+            byte[] nonce = new byte[NONCE_BYTES];
+            random.nextBytes(nonce);
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, encryptionKey(), new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+            byte[] sealed = cipher.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+            byte[] out = new byte[NONCE_BYTES + sealed.length];
+            System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
+            System.arraycopy(sealed, 0, out, NONCE_BYTES, sealed.length);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The secret {@link #seal} sealed for {@code context}; null when it was not sealed so (or altered). */
+    String open(String sealed, String context) {
+        try {
+            byte[] in = Base64.getUrlDecoder().decode(sealed);
+            if (in.length <= NONCE_BYTES) {
+                return null;
+            }
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, encryptionKey(), new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
+            cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
+            return new String(cipher.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException | GeneralSecurityException e) {
+            return null;
+        }
+    }
+
+    /** A key of its own for encryption, so that no key is used both to sign and to encrypt. */
+    private SecretKeySpec encryptionKey() throws GeneralSecurityException {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        return new SecretKeySpec(mac.doFinal("berth-ui cookie encryption".getBytes(StandardCharsets.UTF_8)), "AES");
     }
 
     /** HMAC-SHA256 of {@code text}, base64url without padding. */

@@ -1,11 +1,13 @@
 package dev.berth.ui;
 
 import dev.berth.auth.RegistryAccess;
+import dev.berth.auth.SignInCheck;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
 import org.springframework.http.HttpHeaders;
@@ -14,9 +16,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * Sign-ins without server state: the cookie carries the user and an expiry, signed with HMAC-SHA256
- * ({@link UiKeys}), so any replica with the same key accepts it. A user removed from the htpasswd file is
- * signed out at their next request. Forms that change something carry a token signed over the cookie and the
- * action ({@link #formToken}), which another site cannot read, so it cannot forge the form.
+ * ({@link UiKeys}), so any replica with the same key accepts it; in {@code token} mode also the sign-in's
+ * token, sealed (encrypted) with a key derived from the same key, as the signature's third part. A user
+ * removed from the htpasswd file, or whose refresh token the token server no longer takes, is signed out at
+ * their next request. Forms that change something carry a token signed over the cookie and the action
+ * ({@link #formToken}), which another site cannot read, so it cannot forge the form.
  */
 @Component
 @UiEnabled
@@ -24,7 +28,9 @@ class UiSessions {
 
     static final String COOKIE = "berth_ui";
     static final String PATH = "/ui/";
-    private static final int MAX_COOKIE = 1024;
+    /** Browsers keep cookies up to 4096 bytes with name and attributes; a longer one is not Berth's. */
+    static final int MAX_COOKIE = 3800;
+    private static final String VIEWER_ATTRIBUTE = UiSessions.class.getName() + ".viewer";
 
     private final UiKeys keys;
     private final RegistryAccess access;
@@ -38,38 +44,85 @@ class UiSessions {
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
-    /** Who the request comes from: the user its valid, unexpired cookie names, else an anonymous visitor. */
+    /**
+     * Who the request comes from: the user its valid, unexpired cookie names, else an anonymous visitor. One
+     * viewer per request, so what it looked up (token mode) serves the whole page.
+     */
     Viewer viewer(HttpServletRequest request) {
-        return new Viewer(signedInUser(request), access);
+        if (request.getAttribute(VIEWER_ATTRIBUTE) instanceof Viewer viewer) {
+            return viewer;
+        }
+        SignedIn signedIn = signedIn(request);
+        Viewer viewer = new Viewer(signedIn == null ? null : signedIn.user(),
+                access.rights(signedIn == null ? null : signedIn.user(), signedIn == null ? null : signedIn.credential()),
+                access.passwordSignIn());
+        request.setAttribute(VIEWER_ATTRIBUTE, viewer);
+        return viewer;
     }
 
-    private String signedInUser(HttpServletRequest request) {
+    /** A cookie's user and the credential it carries (null in htpasswd mode). */
+    private record SignedIn(String user, String credential) {
+
+        @Override
+        public String toString() {
+            return "SignedIn[user=" + user + "]";
+        }
+    }
+
+    private SignedIn signedIn(HttpServletRequest request) {
         String value = cookie(request);
         if (value == null || !access.passwordSignIn()) {
             return null;
         }
         String[] parts = value.split("\\.", -1);
-        if (parts.length != 3 || !keys.verify("session\n" + parts[0] + "\n" + parts[1], parts[2])) {
+        if (parts.length != 3 && parts.length != 4) {
+            return null;
+        }
+        String signed = "session\n" + parts[0] + "\n" + parts[1];
+        String sealed = parts.length == 4 ? parts[2] : null;
+        if (!keys.verify(sealed == null ? signed : signed + "\n" + sealed, parts[parts.length - 1])) {
             return null;
         }
         try {
             long expires = Long.parseLong(parts[1]);
             String user = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
-            if (expires <= clock.instant().getEpochSecond() || !access.stillKnown(user)) {
+            if (expires <= clock.instant().getEpochSecond()) {
                 return null;
             }
-            return user;
+            String credential = sealed == null ? null : keys.open(sealed, signed);
+            if (sealed != null && credential == null) {
+                return null;
+            }
+            return new SignedIn(user, credential);
         } catch (IllegalArgumentException e) {
             return null;
         }
     }
 
-    void signIn(HttpServletRequest request, HttpServletResponse response, String user) {
-        String name = Base64.getUrlEncoder().withoutPadding().encodeToString(user.getBytes(StandardCharsets.UTF_8));
-        long expires = clock.instant().plus(properties.sessionLifetime()).getEpochSecond();
-        String payload = name + "." + expires;
-        String value = payload + "." + keys.sign("session\n" + name + "\n" + expires);
-        setCookie(request, response, value, properties.sessionLifetime().toSeconds());
+    /**
+     * Sets the cookie of a successful sign-in; false when it would be too long for a browser to keep (a token
+     * server that gives no refresh token and a very large access token).
+     */
+    boolean signIn(HttpServletRequest request, HttpServletResponse response, SignInCheck check) {
+        String name = Base64.getUrlEncoder().withoutPadding().encodeToString(check.user().getBytes(StandardCharsets.UTF_8));
+        Instant end = clock.instant().plus(properties.sessionLifetime());
+        if (check.expires() != null && check.expires().isBefore(end)) {
+            end = check.expires();
+        }
+        long expires = end.getEpochSecond();
+        String signed = "session\n" + name + "\n" + expires;
+        String value;
+        if (check.credential() == null) {
+            value = name + "." + expires + "." + keys.sign(signed);
+        } else {
+            String sealed = keys.seal(check.credential(), signed);
+            value = name + "." + expires + "." + sealed + "." + keys.sign(signed + "\n" + sealed);
+        }
+        if (value.length() > MAX_COOKIE) {
+            return false;
+        }
+        setCookie(request, response, value, Math.max(1, expires - clock.instant().getEpochSecond()));
+        return true;
     }
 
     void signOut(HttpServletRequest request, HttpServletResponse response) {

@@ -42,18 +42,18 @@ class AccessRulesTest {
     @Test
     void tokenModeNamesEverySettingItMisses() {
         AuthProperties.Token complete = new AuthProperties.Token("https://auth.example.com/token", "registry",
-                "issuer", List.of(), "https://auth.example.com/jwks", Duration.ofSeconds(60));
+                "issuer", List.of(), "https://auth.example.com/jwks", Duration.ofSeconds(60), "berth-ui", Duration.ofSeconds(5));
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(null, complete.service(),
-                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew())))
+                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew(), "berth-ui", Duration.ofSeconds(5))))
                 .hasMessageContaining("berth.auth.token.realm");
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), " ",
-                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew())))
+                complete.issuer(), List.of(), complete.jwks(), complete.clockSkew(), "berth-ui", Duration.ofSeconds(5))))
                 .hasMessageContaining("berth.auth.token.service");
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), complete.service(),
-                "", List.of(), complete.jwks(), complete.clockSkew())))
+                "", List.of(), complete.jwks(), complete.clockSkew(), "berth-ui", Duration.ofSeconds(5))))
                 .hasMessageContaining("berth.auth.token.issuer");
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token(complete.realm(), complete.service(),
-                complete.issuer(), List.of(), null, complete.clockSkew())))
+                complete.issuer(), List.of(), null, complete.clockSkew(), "berth-ui", Duration.ofSeconds(5))))
                 .hasMessageContaining("berth.auth.token.certificates: not set, and neither is berth.auth.token.jwks");
     }
 
@@ -85,7 +85,7 @@ class AccessRulesTest {
                 .privateKey((ECPrivateKey) store.getKey("signer", "changeit".toCharArray())).keyID("libtrust-style-id").build();
 
         TokenAuthenticator authenticator = new TokenAuthenticator(new AuthProperties.Token("https://auth.example/token",
-                "svc", TestTokenIssuer.ISSUER, List.of(pem), null, Duration.ofSeconds(30)));
+                "svc", TestTokenIssuer.ISSUER, List.of(pem), null, Duration.ofSeconds(30), "berth-ui", Duration.ofSeconds(5)));
         String token = TestTokenIssuer.sign(signer, "alice", "svc",
                 List.of(TestTokenIssuer.entry("repository", "team/app", "pull")), Duration.ofMinutes(5));
         Authentication result = authenticator.authenticate("Bearer " + token);
@@ -102,7 +102,7 @@ class AccessRulesTest {
     @Test
     void incompleteSettingsStopStartUp() {
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token("https://auth.example/token", "svc",
-                "iss", List.of(), null, Duration.ofSeconds(30)))).hasMessageContaining("certificates");
+                "iss", List.of(), null, Duration.ofSeconds(30), "berth-ui", Duration.ofSeconds(5)))).hasMessageContaining("certificates");
         assertThatThrownBy(() -> new HtpasswdAuthenticator(null, "r")).hasMessageContaining("berth.auth.htpasswd.path");
         assertThatThrownBy(() -> new HtpasswdAuthenticator(work.resolve("missing"), "r")).hasMessageContaining("not a readable");
     }

@@ -34,29 +34,49 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiPredicate;
 
 /**
  * A Docker token server for the tests: {@code GET /token?service=S&scope=repository:NAME:ACTIONS...} with
  * Basic credentials answers {@code {"token": JWT, ...}} granting the requested actions the user's policy
- * allows (none for anonymous requests), like Distribution's reference token servers. Keys are generated at
- * start: an RSA key published as a JWKS file, an EC key as a PEM public key file.
+ * allows (none for anonymous requests), like Distribution's reference token servers. With
+ * {@code offline_token=true} it adds a {@code refresh_token} (unless {@link #offlineTokens} is off), which
+ * {@code POST /token} with {@code grant_type=refresh_token} trades for new access tokens, as the OAuth2
+ * variant of the spec says; a revoked or unknown refresh token gets {@code 400 invalid_grant}. Keys are
+ * generated at start: an RSA key published as a JWKS file, an EC key as a PEM public key file.
  */
-final class TestTokenIssuer implements AutoCloseable {
+public final class TestTokenIssuer implements AutoCloseable {
 
-    static final String ISSUER = "berth-test-issuer";
+    public static final String ISSUER = "berth-test-issuer";
 
-    final RSAKey rsa;
+    public final RSAKey rsa;
     final ECKey ec;
-    final Path jwksFile;
-    final Path pemFile;
+    public final Path jwksFile;
+    public final Path pemFile;
     private final HttpServer server;
     private final Map<String, String> passwords;
     /** (user, "type:name:action") -> allowed. */
     private final BiPredicate<String, String> policy;
     final List<String> requestedScopes = new ArrayList<>();
+    /** Refresh token -> its user, while it is not revoked. */
+    private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
+    /** Every refresh token handed out, revoked or not, for tests that look for them where they must not be. */
+    public final List<String> issuedRefreshTokens = new CopyOnWriteArrayList<>();
+    /** Token requests answered (or refused), GET and POST alike. */
+    public final AtomicInteger requests = new AtomicInteger();
+    /** Whether {@code offline_token=true} gets a refresh token. */
+    public volatile boolean offlineTokens = true;
+    /** Non-zero: every request is answered with this status and no body (a failing token server). */
+    public volatile int failWith;
+    /** Non-null: the audience of every token issued, whatever service was asked for (a misconfigured server). */
+    public volatile String audience;
+    /** The lifetime of the access tokens issued. */
+    public volatile Duration lifetime = Duration.ofMinutes(5);
 
-    TestTokenIssuer(Path folder, Map<String, String> passwords, BiPredicate<String, String> policy) {
+    public TestTokenIssuer(Path folder, Map<String, String> passwords, BiPredicate<String, String> policy) {
         this.passwords = passwords;
         this.policy = policy;
         try {
@@ -77,15 +97,41 @@ final class TestTokenIssuer implements AutoCloseable {
         server.start();
     }
 
-    String realm() {
+    public String realm() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
+    }
+
+    /** Refuses every refresh token {@code user} holds, as a token server does when access is revoked. */
+    public void revoke(String user) {
+        refreshTokens.values().removeIf(user::equals);
     }
 
     private void issue(HttpExchange exchange) throws IOException {
         try (exchange) {
+            requests.incrementAndGet();
+            if (failWith != 0) {
+                exchange.sendResponseHeaders(failWith, -1);
+                return;
+            }
+            boolean post = exchange.getRequestMethod().equals("POST");
+            Map<String, List<String>> params = form(post
+                    ? new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
+                    : exchange.getRequestURI().getRawQuery());
             String user = null;
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            if (authorization != null && authorization.startsWith("Basic ")) {
+            if (post) {
+                String grant = first(params, "grant_type");
+                if ("refresh_token".equals(grant)) {
+                    user = refreshTokens.get(String.valueOf(first(params, "refresh_token")));
+                } else if ("password".equals(grant)) {
+                    String candidate = String.valueOf(first(params, "username"));
+                    user = String.valueOf(first(params, "password")).equals(passwords.get(candidate)) ? candidate : null;
+                }
+                if (user == null) {
+                    send(exchange, 400, "{\"error\":\"invalid_grant\"}");
+                    return;
+                }
+            } else if (authorization != null && authorization.startsWith("Basic ")) {
                 String decoded = new String(Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8);
                 int colon = decoded.indexOf(':');
                 String candidate = decoded.substring(0, colon);
@@ -95,17 +141,13 @@ final class TestTokenIssuer implements AutoCloseable {
                 }
                 user = candidate;
             }
-            String service = null;
+            String service = first(params, "service");
             List<String> scopes = new ArrayList<>();
-            String query = exchange.getRequestURI().getRawQuery();
-            for (String pair : query == null ? new String[0] : query.split("&")) {
-                int eq = pair.indexOf('=');
-                String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                if (key.equals("service")) {
-                    service = value;
-                } else if (key.equals("scope")) {
-                    scopes.addAll(List.of(value.split(" ")));
+            for (String value : params.getOrDefault("scope", List.of())) {
+                for (String scope : value.split(" ")) {
+                    if (!scope.isEmpty()) {
+                        scopes.add(scope);
+                    }
                 }
             }
             synchronized (requestedScopes) {
@@ -127,16 +169,43 @@ final class TestTokenIssuer implements AutoCloseable {
                     access.add(entry(type, name, granted.toArray(String[]::new)));
                 }
             }
-            String token = sign(rsa, user == null ? "" : user, service, access, Duration.ofMinutes(5));
-            byte[] body = ("{\"token\":\"" + token + "\",\"access_token\":\"" + token
-                    + "\",\"expires_in\":300,\"issued_at\":\"" + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
+            String token = sign(rsa, user == null ? "" : user, audience == null ? service : audience, access, lifetime);
+            String refresh = "";
+            if (!post && user != null && offlineTokens && "true".equals(first(params, "offline_token"))) {
+                String issued = "rt-" + UUID.randomUUID();
+                refreshTokens.put(issued, user);
+                issuedRefreshTokens.add(issued);
+                refresh = ",\"refresh_token\":\"" + issued + "\"";
+            }
+            send(exchange, 200, "{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":"
+                    + lifetime.toSeconds() + ",\"issued_at\":\"" + Instant.now() + "\"" + refresh + "}");
         }
     }
 
-    static Map<String, Object> entry(String type, String name, String... actions) {
+    private static void send(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+    }
+
+    private static Map<String, List<String>> form(String encoded) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        for (String pair : encoded == null || encoded.isEmpty() ? new String[0] : encoded.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        }
+        return params;
+    }
+
+    private static String first(Map<String, List<String>> params, String key) {
+        List<String> values = params.get(key);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    public static Map<String, Object> entry(String type, String name, String... actions) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("type", type);
         entry.put("name", name);
@@ -146,7 +215,8 @@ final class TestTokenIssuer implements AutoCloseable {
 
     /** A token as the server issues it, signed by {@code key}, for {@code audience}, valid for {@code lifetime}
      * (negative: expired that long ago). */
-    static String sign(JWK key, String subject, String audience, List<Map<String, Object>> access, Duration lifetime) {
+    public static String sign(JWK key, String subject, String audience, List<Map<String, Object>> access,
+            Duration lifetime) {
         return sign(key, ISSUER, subject, audience, access, lifetime);
     }
 
