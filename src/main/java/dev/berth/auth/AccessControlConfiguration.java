@@ -31,7 +31,11 @@ class AccessControlConfiguration {
 
         @Bean
         Authenticator htpasswdAuthenticator(AuthProperties properties) {
-            return new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm());
+            HtpasswdRights rights = new HtpasswdRights(properties.htpasswd().access());
+            if (rights.restricted()) {
+                log.info("htpasswd users' rights: {} rules of {}", rights.size(), HtpasswdRights.PROPERTY);
+            }
+            return new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm(), rights);
         }
     }
 
@@ -62,11 +66,11 @@ class AccessControlConfiguration {
     @Bean
     @ConditionalOnExpression("!'${berth.auth.mode:none}'.equalsIgnoreCase('none')")
     FilterRegistrationBean<AccessControlFilter> accessControlFilter(Authenticator authenticator,
-            AuthProperties properties, OciErrorHandler errors, LoginThrottle throttle) {
+            AuthProperties properties, RegistryAccess rules, OciErrorHandler errors, LoginThrottle throttle) {
         log.info("Registry API access control: mode {}, anonymous pull for {}",
                 properties.mode().name().toLowerCase(), properties.anonymousPull());
         FilterRegistrationBean<AccessControlFilter> registration = new FilterRegistrationBean<>(
-                new AccessControlFilter(authenticator, properties.anonymousPull(), throttle, errors));
+                new AccessControlFilter(authenticator, rules, throttle, errors));
         registration.setUrlPatterns(List.of(RegistryFilters.PATHS));
         registration.setOrder(ORDER);
         return registration;
