@@ -2,6 +2,7 @@ package dev.berth.auth;
 
 import dev.berth.api.OciErrorHandler;
 import dev.berth.api.RegistryFilters;
+import dev.berth.settings.InvalidSettingException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +60,12 @@ class AccessControlConfiguration {
     @Bean
     RegistryAccess registryAccess(AuthProperties properties, Optional<Authenticator> authenticator,
             LoginThrottle throttle) {
+        if (properties.mode() != AuthProperties.Mode.HTPASSWD && !properties.htpasswd().access().isEmpty()) {
+            // Rules that do not apply would leave the registry more open than its operator believes.
+            throw new InvalidSettingException(HtpasswdRights.PROPERTY, "lists rules, but berth.auth.mode is "
+                    + properties.mode().name().toLowerCase() + ", where they would not apply", "Set"
+                    + " berth.auth.mode=htpasswd with berth.auth.htpasswd.path, or remove the rules.");
+        }
         return new RegistryAccess(properties.mode(), authenticator.orElse(null), throttle,
                 properties.anonymousPull());
     }

@@ -52,6 +52,11 @@ class StartupMistakesTest {
                         "--berth.auth.htpasswd.access[0].users=ci", "--berth.auth.htpasswd.access[0].actions=pull,write"),
                         "berth.auth.htpasswd.access[0].actions: 'write' is not an action",
                         "Use pull, push, delete, or * for all three"),
+                Arguments.of("htpasswd rules without htpasswd mode", List.of(
+                        "--berth.auth.htpasswd.access[0].repositories=**", "--berth.auth.htpasswd.access[0].users=dev",
+                        "--berth.auth.htpasswd.access[0].actions=pull"),
+                        "berth.auth.htpasswd.access: lists rules, but berth.auth.mode is none",
+                        "Set berth.auth.mode=htpasswd"),
                 Arguments.of("token mode without a key", List.of("--berth.auth.mode=token",
                         "--berth.auth.token.realm=https://auth.example.com/token", "--berth.auth.token.service=berth",
                         "--berth.auth.token.issuer=issuer"),
