@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,6 +155,12 @@ final class HtpasswdAuthenticator implements Authenticator {
                 proven.clear();
                 loadedAt = modified;
                 log.info("Loaded {} users from {}", read.size(), path);
+                Set<String> unknown = new TreeSet<>(rights.namedUsers());
+                unknown.removeAll(read.keySet());
+                if (!unknown.isEmpty()) {
+                    log.warn("{} names users {} does not list, who get no rights until it does: {}",
+                            HtpasswdRights.PROPERTY, path, unknown);
+                }
             }
         } catch (IOException e) {
             if (loadedAt == null) {

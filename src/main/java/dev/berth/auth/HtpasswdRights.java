@@ -38,6 +38,14 @@ final class HtpasswdRights {
         return grants.size();
     }
 
+    /** The user names the rules name ({@code *} left out): a name the file lacks is likely a typo. */
+    Set<String> namedUsers() {
+        Set<String> named = new java.util.TreeSet<>();
+        grants.forEach(g -> named.addAll(g.users()));
+        named.remove(ANY);
+        return named;
+    }
+
     /** Whether {@code user}, proven by the htpasswd file, may do {@code access}. */
     boolean allows(String user, Access access) {
         if (grants.isEmpty()) {

@@ -10,10 +10,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /** {@code berth.auth.htpasswd.access}: how rules combine, what they refuse at start, and the one decision. */
+@ExtendWith(OutputCaptureExtension.class)
 class HtpasswdRightsTest {
 
     /** The example of docs/auth.md: CI pushes to ci/**, developers pull everything, admins do anything. */
@@ -110,6 +114,17 @@ class HtpasswdRightsTest {
         assertThat(access.allows((String) null, Access.repository("team/app", "pull"))).isFalse();
         assertThat(access.allows("mallory", Access.repository("team/app", "pull"))).isFalse();
         assertThat(access.allows("mallory", Access.repository("public/app", "pull"))).isTrue();
+    }
+
+    /** A rule naming a user the file lacks (a typo, or someone not added yet) is a warning, not a refusal. */
+    @Test
+    void usersTheFileLacksAreNamedInAWarning(CapturedOutput output) throws Exception {
+        Path file = work.resolve("htpasswd-typo");
+        Files.writeString(file, "admin:" + BCrypt.hashpw("admin-pw", BCrypt.gensalt(4)) + "\n");
+        new HtpasswdAuthenticator(file, "r", new HtpasswdRights(List.of(
+                rule(List.of("**"), List.of("admn", "admin", "*"), List.of("*")))));
+        assertThat(output.getAll()).contains("berth.auth.htpasswd.access names users " + file
+                + " does not list, who get no rights until it does: [admn]");
     }
 
     private static void assertRefused(AuthProperties.Htpasswd.Rule rule, String message) {
