@@ -2,6 +2,7 @@ package dev.berth.auth;
 
 import dev.berth.api.OciErrorHandler;
 import dev.berth.api.RegistryFilters;
+import dev.berth.settings.InvalidSettingException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,11 @@ class AccessControlConfiguration {
 
         @Bean
         Authenticator htpasswdAuthenticator(AuthProperties properties) {
-            return new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm());
+            HtpasswdRights rights = new HtpasswdRights(properties.htpasswd().access());
+            if (rights.restricted()) {
+                log.info("htpasswd users' rights: {} rules of {}", rights.size(), HtpasswdRights.PROPERTY);
+            }
+            return new HtpasswdAuthenticator(properties.htpasswd().path(), properties.realm(), rights);
         }
     }
 
@@ -55,6 +60,12 @@ class AccessControlConfiguration {
     @Bean
     RegistryAccess registryAccess(AuthProperties properties, Optional<Authenticator> authenticator,
             LoginThrottle throttle) {
+        if (properties.mode() != AuthProperties.Mode.HTPASSWD && !properties.htpasswd().access().isEmpty()) {
+            // Rules that do not apply would leave the registry more open than its operator believes.
+            throw new InvalidSettingException(HtpasswdRights.PROPERTY, "lists rules, but berth.auth.mode is "
+                    + properties.mode().name().toLowerCase() + ", where they would not apply", "Set"
+                    + " berth.auth.mode=htpasswd with berth.auth.htpasswd.path, or remove the rules.");
+        }
         return new RegistryAccess(properties.mode(), authenticator.orElse(null), throttle,
                 properties.anonymousPull());
     }
@@ -62,11 +73,11 @@ class AccessControlConfiguration {
     @Bean
     @ConditionalOnExpression("!'${berth.auth.mode:none}'.equalsIgnoreCase('none')")
     FilterRegistrationBean<AccessControlFilter> accessControlFilter(Authenticator authenticator,
-            AuthProperties properties, OciErrorHandler errors, LoginThrottle throttle) {
+            AuthProperties properties, RegistryAccess rules, OciErrorHandler errors, LoginThrottle throttle) {
         log.info("Registry API access control: mode {}, anonymous pull for {}",
                 properties.mode().name().toLowerCase(), properties.anonymousPull());
         FilterRegistrationBean<AccessControlFilter> registration = new FilterRegistrationBean<>(
-                new AccessControlFilter(authenticator, properties.anonymousPull(), throttle, errors));
+                new AccessControlFilter(authenticator, rules, throttle, errors));
         registration.setUrlPatterns(List.of(RegistryFilters.PATHS));
         registration.setOrder(ORDER);
         return registration;

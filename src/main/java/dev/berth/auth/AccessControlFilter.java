@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,11 +23,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Access control for the registry API: takes the route {@link RouteParsingFilter} parsed (the one the
- * servlet serves), checks the credentials with the configured mode's {@link Authenticator}, and answers
- * {@code 401 UNAUTHORIZED} with a challenge itself, naming the scope needed (and
- * {@code error="insufficient_scope"} when the credentials are valid but too narrow, so that clients stop at
- * once instead of retrying). Failed password logins are throttled per client and user. Headers and tokens
- * are never logged.
+ * servlet serves), checks the credentials with the configured mode's {@link Authenticator}, asks
+ * {@link RegistryAccess} (the web UI's rules too) whether they allow the request, and answers refusals
+ * itself: {@code 401 UNAUTHORIZED} with a challenge naming the scope needed, or for valid credentials that
+ * lack the action {@code 401} with {@code error="insufficient_scope"} (a token: the client may fetch a wider
+ * one) or {@code 403 DENIED} (a password), so that clients stop at once instead of retrying. Failed password
+ * logins are throttled per client and user. Headers and tokens are never logged.
  */
 public class AccessControlFilter extends OncePerRequestFilter {
 
@@ -38,14 +38,14 @@ public class AccessControlFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(AccessControlFilter.class);
 
     private final Authenticator authenticator;
-    private final List<Pattern> anonymousPull;
+    private final RegistryAccess rules;
     private final LoginThrottle throttle;
     private final OciErrorHandler errors;
 
-    AccessControlFilter(Authenticator authenticator, List<String> anonymousPull, LoginThrottle throttle,
+    AccessControlFilter(Authenticator authenticator, RegistryAccess rules, LoginThrottle throttle,
             OciErrorHandler errors) {
         this.authenticator = authenticator;
-        this.anonymousPull = anonymousPull.stream().map(AccessControlFilter::globToRegex).toList();
+        this.rules = rules;
         this.throttle = throttle;
         this.errors = errors;
     }
@@ -59,7 +59,7 @@ public class AccessControlFilter extends OncePerRequestFilter {
         String authorization = request.getHeader("Authorization");
         String scope = scope(required);
 
-        if (authorization == null && !required.isEmpty() && required.stream().allMatch(this::anonymous)) {
+        if (authorization == null && !required.isEmpty() && required.stream().allMatch(rules::anonymous)) {
             chain.doFilter(request, response);
             return;
         }
@@ -92,11 +92,18 @@ public class AccessControlFilter extends OncePerRequestFilter {
         Identity identity = result.identity();
         request.setAttribute(USER_ATTRIBUTE, identity.subject());
         for (Access access : required) {
-            if (!identity.allows(access) && !anonymous(access)) {
-                log.debug("{} {} -> 401 ({} lacks {}:{}:{})", method, request.getRequestURI(), identity.subject(),
-                        access.type(), access.name(), access.action());
-                refuse(request, response, "the credentials do not grant " + access.action() + " on "
-                        + access.name(), authenticator.challenge(scope, "insufficient_scope"));
+            if (!rules.allows(identity, access)) {
+                boolean challenge = authenticator.widerScopeObtainable();
+                log.debug("{} {} -> {} ({} lacks {}:{}:{})", method, request.getRequestURI(), challenge ? 401 : 403,
+                        identity.subject(), access.type(), access.name(), access.action());
+                if (challenge) {
+                    refuse(request, response, "the credentials do not grant " + access.action() + " on "
+                            + access.name(), authenticator.challenge(scope, "insufficient_scope"));
+                } else {
+                    errors.handle(new RegistryException(ErrorCode.DENIED, "requested access to the resource is denied: "
+                            + identity.subject() + " may not " + access.action() + " " + access.name()), request,
+                            response);
+                }
                 return;
             }
         }
@@ -128,11 +135,6 @@ public class AccessControlFilter extends OncePerRequestFilter {
                 + (a.action().equals(Access.PUSH) ? "pull,push" : a.action())).collect(Collectors.joining(" "));
     }
 
-    private boolean anonymous(Access access) {
-        return access.type().equals("repository") && access.action().equals(Access.PULL)
-                && anonymousPull.stream().anyMatch(p -> p.matcher(access.name()).matches());
-    }
-
     /**
      * A cross-repository mount reads the {@code from} repository: without pull on it the mount parameters
      * are dropped, so the client gets an ordinary upload session (202) and uploads the blob itself, and
@@ -146,7 +148,7 @@ public class AccessControlFilter extends OncePerRequestFilter {
         String from = query.get("from");
         if (from != null && RepositoryName.isValid(from)) {
             Access pullFrom = Access.repository(from, Access.PULL);
-            if (identity.allows(pullFrom) || anonymous(pullFrom)) {
+            if (rules.allows(identity, pullFrom)) {
                 return;
             }
         }
@@ -159,24 +161,5 @@ public class AccessControlFilter extends OncePerRequestFilter {
             throws IOException {
         errors.handle(RegistryException.withHeaders(ErrorCode.UNAUTHORIZED, message,
                 Map.of("WWW-Authenticate", challenge)), request, response);
-    }
-
-    /** {@code public/**} to a regular expression: {@code **} any characters, {@code *} none of {@code /}. */
-    static Pattern globToRegex(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*') {
-                if (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                    regex.append(".*");
-                    i++;
-                } else {
-                    regex.append("[^/]*");
-                }
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString());
     }
 }

@@ -10,7 +10,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Who may use the registry API ({@code /v2/...}); Actuator on the management port is not affected.
  *
  * @param mode {@code none} (anyone may do anything), {@code htpasswd} (HTTP Basic against a bcrypt
- *     htpasswd file; every known user may do anything) or {@code token} (Docker token authentication:
+ *     htpasswd file; every known user may do anything, unless {@code htpasswd.access} lists rules) or {@code token} (Docker token authentication:
  *     JWT bearer tokens from an external token server, checked per repository and action)
  * @param realm the realm named in Basic challenges
  * @param anonymousPull repository name patterns anyone may pull without credentials ({@code *} matches
@@ -39,8 +39,23 @@ public record AuthProperties(@DefaultValue("none") Mode mode, @DefaultValue("Ber
     public record LoginThrottle(@DefaultValue("10") int maxFailures, @DefaultValue("1m") Duration window) {
     }
 
-    /** @param path the htpasswd file ({@code htpasswd -B} entries); re-read when it changes */
-    public record Htpasswd(Path path) {
+    /**
+     * @param path the htpasswd file ({@code htpasswd -B} entries); re-read when it changes
+     * @param access what each user may do: a user's rights on a repository are the union of every rule
+     *     naming both; empty (the default): every user may do everything
+     */
+    public record Htpasswd(Path path, @DefaultValue List<Rule> access) {
+
+        /**
+         * One grant, as in zot's {@code accessControl}: these users may do these actions on these repositories.
+         *
+         * @param repositories repository name patterns ({@code *} within one path component, {@code **}
+         *     across components)
+         * @param users htpasswd user names; {@code *} for every user of the file
+         * @param actions {@code pull}, {@code push}, {@code delete}, or {@code *} for all three
+         */
+        public record Rule(List<String> repositories, List<String> users, List<String> actions) {
+        }
     }
 
     /**

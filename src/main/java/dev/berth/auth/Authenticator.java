@@ -11,4 +11,11 @@ interface Authenticator {
 
     /** The {@code WWW-Authenticate} value asking for credentials good for {@code scope} (may be empty). */
     String challenge(String scope, String error);
+
+    /**
+     * Whether a client refused an action its valid credentials lack can obtain credentials that grant it (a
+     * token for a wider scope): then the refusal is a {@code 401} challenge with
+     * {@code error="insufficient_scope"}; otherwise it is {@code 403 DENIED}, which clients report at once.
+     */
+    boolean widerScopeObtainable();
 }

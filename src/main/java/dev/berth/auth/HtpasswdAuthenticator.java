@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,7 @@ final class HtpasswdAuthenticator implements Authenticator {
 
     private final Path path;
     private final String realm;
+    private final HtpasswdRights rights;
     private final BCryptPasswordEncoder bcrypt = new BCryptPasswordEncoder();
     private final Map<String, Long> proven = new ConcurrentHashMap<>();
     private volatile Map<String, String> entries = Map.of();
@@ -40,7 +43,7 @@ final class HtpasswdAuthenticator implements Authenticator {
     private volatile String decoy;
     private volatile FileTime loadedAt;
 
-    HtpasswdAuthenticator(Path path, String realm) {
+    HtpasswdAuthenticator(Path path, String realm, HtpasswdRights rights) {
         if (path == null) {
             throw new InvalidSettingException("berth.auth.htpasswd.path", "not set, but berth.auth.mode=htpasswd needs"
                     + " a password file", "Set berth.auth.htpasswd.path to a file made with 'htpasswd -B' (docs/auth.md).");
@@ -52,6 +55,7 @@ final class HtpasswdAuthenticator implements Authenticator {
         }
         this.path = path;
         this.realm = realm;
+        this.rights = rights;
         reloadIfChanged();
     }
 
@@ -77,7 +81,7 @@ final class HtpasswdAuthenticator implements Authenticator {
         Long until = proven.get(key);
         long now = System.nanoTime();
         if (until != null && until - now > 0) {
-            return Authentication.granted(Identity.fullAccess(user));
+            return Authentication.granted(rights.identity(user));
         }
         if (!matches(password, hash)) {
             proven.remove(key);
@@ -87,13 +91,24 @@ final class HtpasswdAuthenticator implements Authenticator {
             proven.clear();
         }
         proven.put(key, now + REMEMBER_NANOS);
-        return Authentication.granted(Identity.fullAccess(user));
+        return Authentication.granted(rights.identity(user));
     }
 
     /** Whether the file (as it is now) lists {@code user}. */
     boolean knows(String user) {
         reloadIfChanged();
         return entries.containsKey(user);
+    }
+
+    /** What {@code user} may do while the file lists them (a web UI sign-in), or null once it no longer does. */
+    Identity identity(String user) {
+        return user != null && knows(user) ? rights.identity(user) : null;
+    }
+
+    /** A password grants what its user's rules grant; no other credentials would grant more. */
+    @Override
+    public boolean widerScopeObtainable() {
+        return false;
     }
 
     private boolean matches(String password, String hash) {
@@ -140,6 +155,12 @@ final class HtpasswdAuthenticator implements Authenticator {
                 proven.clear();
                 loadedAt = modified;
                 log.info("Loaded {} users from {}", read.size(), path);
+                Set<String> unknown = new TreeSet<>(rights.namedUsers());
+                unknown.removeAll(read.keySet());
+                if (!unknown.isEmpty()) {
+                    log.warn("{} names users {} does not list, who get no rights until it does: {}",
+                            HtpasswdRights.PROPERTY, path, unknown);
+                }
             }
         } catch (IOException e) {
             if (loadedAt == null) {

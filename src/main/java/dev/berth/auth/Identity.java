@@ -7,19 +7,4 @@ interface Identity {
     String subject();
 
     boolean allows(Access access);
-
-    /** An htpasswd user: every known user may do everything. */
-    static Identity fullAccess(String subject) {
-        return new Identity() {
-            @Override
-            public String subject() {
-                return subject;
-            }
-
-            @Override
-            public boolean allows(Access access) {
-                return true;
-            }
-        };
-    }
 }

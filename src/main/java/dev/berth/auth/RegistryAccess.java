@@ -7,13 +7,13 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
- * The registry API's access rules for callers other than the API filter (the web UI): who a user name and
- * password prove, throttled by the same {@link LoginThrottle} as {@code docker login}, and what a signed-in
- * user, or an anonymous visitor, may do. In {@code htpasswd} mode the {@link Authenticator} checks the
- * password and every user may do everything; in {@code token} mode the token server does
+ * The registry's access rules, for the API filter and the web UI alike: what an identity, or an anonymous
+ * caller, may do ({@link #allows(Identity, Access)}, the one decision both ask), and for the web UI who a
+ * user name and password prove, throttled by the same {@link LoginThrottle} as {@code docker login}. In
+ * {@code htpasswd} mode the {@link Authenticator} checks the password and the rules of
+ * {@code berth.auth.htpasswd.access} give the rights; in {@code token} mode the token server does
  * ({@link TokenSignIn}), and a user's rights are what the access tokens it issues for them grant.
  */
 public final class RegistryAccess {
@@ -21,7 +21,7 @@ public final class RegistryAccess {
     private final AuthProperties.Mode mode;
     private final Authenticator authenticator;
     private final LoginThrottle throttle;
-    private final List<Pattern> anonymousPull;
+    private final List<RepositoryPattern> anonymousPull;
     private final TokenSignIn tokens;
 
     RegistryAccess(AuthProperties.Mode mode, Authenticator authenticator, LoginThrottle throttle,
@@ -29,7 +29,7 @@ public final class RegistryAccess {
         this.mode = mode;
         this.authenticator = authenticator;
         this.throttle = throttle;
-        this.anonymousPull = anonymousPull.stream().map(AccessControlFilter::globToRegex).toList();
+        this.anonymousPull = anonymousPull.stream().map(RepositoryPattern::of).toList();
         this.tokens = mode == AuthProperties.Mode.TOKEN && authenticator instanceof TokenAuthenticator token
                 ? new TokenSignIn(new TokenServerClient(token.settings()), token, Clock.systemUTC())
                 : null;
@@ -105,21 +105,25 @@ public final class RegistryAccess {
         };
     }
 
-    /** Whether {@code user} (null: nobody signed in) may do {@code access}. */
+    /** Whether the signed-in {@code user} (null: nobody signed in) may do {@code access}, as on the API. */
     public boolean allows(String user, Access access) {
         if (mode == AuthProperties.Mode.NONE) {
             return true;
         }
-        if (user != null && mode == AuthProperties.Mode.HTPASSWD
-                && authenticator instanceof HtpasswdAuthenticator htpasswd && htpasswd.knows(user)) {
-            return true; // every htpasswd user may do everything, as on the API
-        }
-        return anonymous(access);
+        Identity identity = mode == AuthProperties.Mode.HTPASSWD
+                && authenticator instanceof HtpasswdAuthenticator htpasswd ? htpasswd.identity(user) : null;
+        return allows(identity, access);
     }
 
-    private boolean anonymous(Access access) {
+    /** Whether a caller proven to be {@code identity} (null: anonymous) may do {@code access}. */
+    boolean allows(Identity identity, Access access) {
+        return (identity != null && identity.allows(access)) || anonymous(access);
+    }
+
+    /** Whether anyone may do {@code access} without credentials ({@code berth.auth.anonymous-pull}). */
+    boolean anonymous(Access access) {
         return access.type().equals("repository") && access.action().equals(Access.PULL)
-                && anonymousPull.stream().anyMatch(p -> p.matcher(access.name()).matches());
+                && anonymousPull.stream().anyMatch(p -> p.matches(access.name()));
     }
 
     /** Whether {@code user} is still someone who may sign in (an htpasswd entry removed since: no longer). */

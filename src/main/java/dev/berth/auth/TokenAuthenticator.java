@@ -146,6 +146,12 @@ final class TokenAuthenticator implements Authenticator {
         return settings;
     }
 
+    /** The token server may grant a token for more than the one the client sent. */
+    @Override
+    public boolean widerScopeObtainable() {
+        return true;
+    }
+
     @Override
     public String challenge(String scope, String error) {
         StringBuilder value = new StringBuilder("Bearer realm=\"").append(settings.realm())

@@ -59,11 +59,11 @@ class AccessRulesTest {
 
     @Test
     void namePatterns() {
-        assertThat(AccessControlFilter.globToRegex("public/**").matcher("public/a/b").matches()).isTrue();
-        assertThat(AccessControlFilter.globToRegex("public/**").matcher("publicity/a").matches()).isFalse();
-        assertThat(AccessControlFilter.globToRegex("mirror/*").matcher("mirror/alpine").matches()).isTrue();
-        assertThat(AccessControlFilter.globToRegex("mirror/*").matcher("mirror/library/alpine").matches()).isFalse();
-        assertThat(AccessControlFilter.globToRegex("a.b/*").matcher("axb/c").matches()).isFalse();
+        assertThat(RepositoryPattern.of("public/**").matches("public/a/b")).isTrue();
+        assertThat(RepositoryPattern.of("public/**").matches("publicity/a")).isFalse();
+        assertThat(RepositoryPattern.of("mirror/*").matches("mirror/alpine")).isTrue();
+        assertThat(RepositoryPattern.of("mirror/*").matches("mirror/library/alpine")).isFalse();
+        assertThat(RepositoryPattern.of("a.b/*").matches("axb/c")).isFalse();
     }
 
     @Test
@@ -103,7 +103,7 @@ class AccessRulesTest {
     void incompleteSettingsStopStartUp() {
         assertThatThrownBy(() -> new TokenAuthenticator(new AuthProperties.Token("https://auth.example/token", "svc",
                 "iss", List.of(), null, Duration.ofSeconds(30), "berth-ui", Duration.ofSeconds(5)))).hasMessageContaining("certificates");
-        assertThatThrownBy(() -> new HtpasswdAuthenticator(null, "r")).hasMessageContaining("berth.auth.htpasswd.path");
-        assertThatThrownBy(() -> new HtpasswdAuthenticator(work.resolve("missing"), "r")).hasMessageContaining("not a readable");
+        assertThatThrownBy(() -> new HtpasswdAuthenticator(null, "r", new HtpasswdRights(List.of()))).hasMessageContaining("berth.auth.htpasswd.path");
+        assertThatThrownBy(() -> new HtpasswdAuthenticator(work.resolve("missing"), "r", new HtpasswdRights(List.of()))).hasMessageContaining("not a readable");
     }
 }
