@@ -9,8 +9,9 @@ import java.util.Map;
 record ConfiguredEndpoint(NotificationProperties.Endpoint settings, Map<String, String> headers,
         List<Glob> repositories) {
 
-    static ConfiguredEndpoint of(NotificationProperties.Endpoint settings) {
-        return new ConfiguredEndpoint(settings, Map.copyOf(settings.allHeaders()),
+    /** {@code index}: the endpoint's place in {@code berth.notifications.endpoints}. */
+    static ConfiguredEndpoint of(NotificationProperties.Endpoint settings, int index) {
+        return new ConfiguredEndpoint(settings, Map.copyOf(NotificationProperties.headersOf(settings, index)),
                 settings.repositories().stream().map(Glob::new).toList());
     }
 

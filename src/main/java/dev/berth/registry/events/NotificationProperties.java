@@ -82,19 +82,11 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
             backoff = backoff == null ? new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)) : backoff;
         }
 
-        /** The headers of {@code headers} and of {@code headers-file}, the file's winning. */
-        public Map<String, String> allHeaders() {
-            Map<String, String> all = new LinkedHashMap<>(headers);
-            if (headersFile != null) {
-                all.putAll(readHeadersFile(headersFile));
-            }
-            return all;
-        }
-
         @Override
         public String toString() {
-            // Header values are secrets: only their names.
-            return "Endpoint[" + name + " " + url + ", headers " + allHeaders().keySet() + ", actions " + actions
+            // Header values are secrets: never printed.
+            return "Endpoint[" + name + " " + url + ", headers " + headers.keySet()
+                    + (headersFile == null ? "" : " and those of " + headersFile) + ", actions " + actions
                     + ", repositories " + repositories + "]";
         }
     }
@@ -135,13 +127,19 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
                     + " is shorter than backoff.initial (" + endpoint.backoff().initial() + ")",
                     "set it to at least backoff.initial");
         }
-        if (endpoint.headersFile() != null) {
-            readHeadersFile(endpoint.headersFile(), property + ".headers-file");
-        }
     }
 
-    private static Map<String, String> readHeadersFile(Path file) {
-        return readHeadersFile(file, "berth.notifications.endpoints[].headers-file");
+    /**
+     * The headers of {@code headers} and of {@code headers-file} (read now, at start), the file's winning.
+     * {@code index}: the endpoint's place in the list, for the message when the file cannot be used.
+     */
+    static Map<String, String> headersOf(Endpoint endpoint, int index) {
+        Map<String, String> all = new LinkedHashMap<>(endpoint.headers());
+        if (endpoint.headersFile() != null) {
+            all.putAll(readHeadersFile(endpoint.headersFile(),
+                    "berth.notifications.endpoints[" + index + "].headers-file"));
+        }
+        return all;
     }
 
     /** {@code Name: value} lines; blank lines and lines starting with {@code #} are skipped. */

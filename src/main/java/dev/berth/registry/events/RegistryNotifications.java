@@ -49,7 +49,11 @@ public class RegistryNotifications implements SmartLifecycle {
 
     public RegistryNotifications(StorageDriver store, JsonMapper json, NotificationProperties properties,
             Optional<NotificationObserver> observer, Optional<Clock> clock) {
-        this.endpoints = properties.endpoints().stream().map(ConfiguredEndpoint::of).toList();
+        List<ConfiguredEndpoint> configured = new ArrayList<>();
+        for (int i = 0; i < properties.endpoints().size(); i++) {
+            configured.add(ConfiguredEndpoint.of(properties.endpoints().get(i), i));
+        }
+        this.endpoints = List.copyOf(configured);
         this.clock = clock.orElse(Clock.systemUTC());
         this.json = json;
         this.outbox = new Outbox(store, this.clock);
