@@ -194,6 +194,37 @@ class NotificationDeliveryTest {
         }
     }
 
+    /** Measures, and bounds loosely, the time from a push's answer to the receiver holding its event. */
+    @Test
+    void anEventArrivesWithinMomentsOfThePushesAnswer() throws Exception {
+        try (EventReceiver receiver = EventReceiver.start();
+                BerthServer berth = BerthServer.startOnFilesystem(work.resolve("store"),
+                        args(receiver).toArray(String[]::new))) {
+            int pushes = 40;
+            java.util.Map<String, Instant> answered = new java.util.HashMap<>();
+            for (int i = 0; i < pushes; i++) {
+                byte[] config = RandomBytes.randomBytes(40);
+                pushBlob(berth, "app/latency", config);
+                byte[] manifest = manifest(config);
+                expect(201, Http.sendText("PUT", berth.uri("/v2/app/latency/manifests/" + Sha256.digest(manifest)),
+                        manifest, "Content-Type", MANIFEST_TYPE));
+                answered.put(Sha256.digest(manifest), Instant.now());
+            }
+            List<EventReceiver.Received> events = receiver.await(WAIT, all -> all.size() >= pushes);
+            List<Long> micros = events.stream().map(e -> Duration.between(
+                    answered.get(e.event().path("target").path("digest").asString()), e.at()).toNanos() / 1000)
+                    .sorted().toList();
+            long median = micros.get(micros.size() / 2);
+            long p90 = micros.get(micros.size() * 9 / 10);
+            long max = micros.get(micros.size() - 1);
+            System.out.printf("notification latency, push answered -> receiver has the event, %d pushes on loopback:"
+                    + " median %.1f ms, p90 %.1f ms, max %.1f ms%n", pushes, median / 1000.0, p90 / 1000.0,
+                    max / 1000.0);
+            // Sent right away, not by the sweeper (which waits sweep-after, 1 s here).
+            assertThat(median).as("median latency in microseconds").isLessThan(500_000);
+        }
+    }
+
     static void awaitEmpty(Path store, String endpoint) throws Exception {
         Instant deadline = Instant.now().plus(WAIT);
         while (!outbox(store, endpoint).isEmpty()) {
