@@ -56,6 +56,9 @@ final class OutboxSweeper {
             if (backoff != null && clock.instant().isBefore(backoff.notBefore())) {
                 continue;
             }
+            if (!hasEventToSweep(endpoint)) {
+                continue; // a listing or two, instead of taking and releasing the lease on every tick
+            }
             StoreLease lease = leases.apply(endpoint.name());
             Optional<String> held = lease.tryAcquire(properties.lockTimeout());
             if (held.isEmpty()) {
@@ -116,6 +119,23 @@ final class OutboxSweeper {
             }
         }
         return delivered;
+    }
+
+    /**
+     * Whether the endpoint's oldest event is old enough to sweep. Removes the long-past hour folders it finds
+     * empty on the way, so that an endpoint whose events all go out right away keeps no folders.
+     */
+    private boolean hasEventToSweep(ConfiguredEndpoint endpoint) {
+        Instant youngest = clock.instant().minus(properties.sweepAfter());
+        for (String bucket : outbox.buckets(endpoint.name())) {
+            List<String> first = outbox.names(endpoint.name(), bucket, null, 1);
+            if (!first.isEmpty()) {
+                return Outbox.timeOf(first.get(0)).isBefore(youngest);
+            }
+            retireIfEmpty(endpoint, bucket, true);
+        }
+        observer.pending(endpoint.name(), 0);
+        return false;
     }
 
     private void backOff(ConfiguredEndpoint endpoint) {
