@@ -194,6 +194,35 @@ class NotificationDeliveryTest {
         }
     }
 
+    @Test
+    void aDeleteInTheWebUiIsSentAsTheApisIs() throws Exception {
+        try (EventReceiver receiver = EventReceiver.start();
+                BerthServer berth = BerthServer.startOnFilesystem(work.resolve("store"),
+                        args(receiver).toArray(String[]::new))) {
+            byte[] config = RandomBytes.randomBytes(40);
+            pushBlob(berth, "app/ui", config);
+            expect(201, Http.sendText("PUT", berth.uri("/v2/app/ui/manifests/v1"), manifest(config),
+                    "Content-Type", MANIFEST_TYPE));
+            HttpResponse<String> confirm = Http.getText(berth.uri("/ui/delete?name=app/ui&reference=v1"));
+            expect(200, confirm);
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("name=\"token\" value=\"([^\"]+)\"")
+                    .matcher(confirm.body());
+            assertThat(token.find()).as(confirm.body()).isTrue();
+            HttpResponse<String> deleted = Http.sendText("POST", berth.uri("/ui/delete"),
+                    ("name=app/ui&reference=v1&token=" + java.net.URLEncoder.encode(token.group(1),
+                            StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "application/x-www-form-urlencoded", "User-Agent", "a-browser");
+            assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(302);
+
+            List<EventReceiver.Received> events = receiver.await(WAIT, all -> all.size() >= 2);
+            assertThat(events).extracting(EventReceiver.Received::action).containsExactly("push", "delete");
+            JsonNode delete = events.get(1).event();
+            assertThat(delete.path("target").path("repository").asString()).isEqualTo("app/ui");
+            assertThat(delete.path("target").path("tag").asString()).isEqualTo("v1");
+            assertThat(delete.path("request").path("useragent").asString()).isEqualTo("a-browser");
+        }
+    }
+
     /** Measures, and bounds loosely, the time from a push's answer to the receiver holding its event. */
     @Test
     void anEventArrivesWithinMomentsOfThePushesAnswer() throws Exception {
