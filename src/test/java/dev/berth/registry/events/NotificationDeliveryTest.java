@@ -195,6 +195,27 @@ class NotificationDeliveryTest {
     }
 
     @Test
+    void theUserTheCredentialsProvedIsTheActor() throws Exception {
+        Path htpasswd = Files.writeString(work.resolve("htpasswd"), "alice:" + new org.springframework.security.crypto
+                .bcrypt.BCryptPasswordEncoder(org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder
+                        .BCryptVersion.$2Y, 4).encode("alice-pw") + "\n");
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-pw"
+                .getBytes(StandardCharsets.UTF_8));
+        try (EventReceiver receiver = EventReceiver.start();
+                BerthServer berth = BerthServer.startOnFilesystem(work.resolve("store"), args(receiver,
+                        "--berth.auth.mode=htpasswd", "--berth.auth.htpasswd.path=" + htpasswd)
+                        .toArray(String[]::new))) {
+            byte[] config = RandomBytes.randomBytes(40);
+            expect(201, Http.sendText("POST", berth.uri("/v2/app/auth/blobs/uploads/?digest=" + Sha256.digest(config)),
+                    config, "Authorization", basic));
+            expect(201, Http.sendText("PUT", berth.uri("/v2/app/auth/manifests/v1"), manifest(config),
+                    "Content-Type", MANIFEST_TYPE, "Authorization", basic));
+            JsonNode push = receiver.await(WAIT, all -> !all.isEmpty()).get(0).event();
+            assertThat(push.path("actor").path("name").asString()).isEqualTo("alice");
+        }
+    }
+
+    @Test
     void aDeleteInTheWebUiIsSentAsTheApisIs() throws Exception {
         try (EventReceiver receiver = EventReceiver.start();
                 BerthServer berth = BerthServer.startOnFilesystem(work.resolve("store"),
