@@ -4,6 +4,7 @@ import dev.berth.memory.BufferPool;
 import dev.berth.registry.Digest;
 import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.events.RegistryNotifications;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -32,10 +33,12 @@ class BlobEndpoint {
 
     private final BlobService blobs;
     private final BufferPool buffers;
+    private final RegistryNotifications notifications;
 
-    BlobEndpoint(BlobService blobs, BufferPool buffers) {
+    BlobEndpoint(BlobService blobs, BufferPool buffers, RegistryNotifications notifications) {
         this.blobs = blobs;
         this.buffers = buffers;
+        this.notifications = notifications;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
@@ -100,8 +103,10 @@ class BlobEndpoint {
         }
     }
 
-    void delete(RegistryRoute route, HttpServletResponse response) {
-        blobs.delete(route.name(), Digest.parse(route.reference()));
+    void delete(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) {
+        Digest digest = Digest.parse(route.reference());
+        blobs.delete(route.name(), digest);
+        notifications.blobDeleted(route.name(), digest, RequestFactsOf.request(request));
         response.setStatus(HttpServletResponse.SC_ACCEPTED);
         response.setContentLength(0);
     }

@@ -1,5 +1,7 @@
 package dev.berth.api;
 
+import dev.berth.registry.Digest;
+import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.PushedManifest;
 import dev.berth.registry.manifest.StoredManifest;
@@ -11,19 +13,28 @@ import java.util.Collections;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
-/** {@code /v2/<name>/manifests/<reference>}: push, pull (with content negotiation) and delete. */
+/**
+ * {@code /v2/<name>/manifests/<reference>}: push, pull (with content negotiation) and delete. Each success is
+ * told to {@link RegistryNotifications} before the answer goes out, so its event is in the store by then.
+ */
 @Component
 class ManifestEndpoint {
 
     private final ManifestService manifests;
+    private final RegistryNotifications notifications;
 
-    ManifestEndpoint(ManifestService manifests) {
+    ManifestEndpoint(ManifestService manifests, RegistryNotifications notifications) {
         this.manifests = manifests;
+        this.notifications = notifications;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
             throws IOException {
         try (StoredManifest manifest = manifests.get(route.name(), route.reference(), acceptedTypes(request))) {
+            if (!headOnly) {
+                notifications.manifestPulled(route.name(), tagOf(route), manifest.digest(), manifest.mediaType(),
+                        manifest.content().length, RequestFactsOf.request(request));
+            }
             response.setStatus(HttpServletResponse.SC_OK);
             response.setContentType(manifest.mediaType());
             response.setContentLength(manifest.content().length);
@@ -38,6 +49,8 @@ class ManifestEndpoint {
     void put(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
         PushedManifest pushed = manifests.put(route.name(), route.reference(), mediaType(request.getContentType()),
                 request.getInputStream(), request.getContentLengthLong());
+        notifications.manifestPushed(route.name(), tagOf(route), pushed.digest(), pushed.mediaType(), pushed.size(),
+                RequestFactsOf.request(request));
         response.setStatus(HttpServletResponse.SC_CREATED);
         response.setHeader("Location", "/v2/" + route.name() + "/manifests/" + pushed.digest());
         response.setHeader("Docker-Content-Digest", pushed.digest().toString());
@@ -47,10 +60,21 @@ class ManifestEndpoint {
         response.setContentLength(0);
     }
 
-    void delete(RegistryRoute route, HttpServletResponse response) {
+    void delete(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) {
         manifests.delete(route.name(), route.reference());
+        String tag = tagOf(route);
+        if (tag != null) {
+            notifications.tagDeleted(route.name(), tag, RequestFactsOf.request(request));
+        } else {
+            notifications.manifestDeleted(route.name(), Digest.parse(route.reference()), RequestFactsOf.request(request));
+        }
         response.setStatus(HttpServletResponse.SC_ACCEPTED);
         response.setContentLength(0);
+    }
+
+    /** The tag the route names, or null when it names a digest. */
+    private static String tagOf(RegistryRoute route) {
+        return Digest.looksLikeDigest(route.reference()) ? null : route.reference();
     }
 
     /** The media types of every Accept header, without parameters; empty when the client sent none. */

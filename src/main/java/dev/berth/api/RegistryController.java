@@ -54,13 +54,13 @@ public class RegistryController {
             case MANIFEST -> {
                 switch (requireMethod(method, "GET", "HEAD", "PUT", "DELETE")) {
                     case "PUT" -> manifests.put(route, request, response);
-                    case "DELETE" -> manifests.delete(route, response);
+                    case "DELETE" -> manifests.delete(route, request, response);
                     default -> manifests.get(route, request, response, method.equals("HEAD"));
                 }
             }
             case BLOB -> {
                 switch (requireMethod(method, "GET", "HEAD", "DELETE")) {
-                    case "DELETE" -> blobs.delete(route, response);
+                    case "DELETE" -> blobs.delete(route, request, response);
                     default -> blobs.get(route, request, response, method.equals("HEAD"));
                 }
             }

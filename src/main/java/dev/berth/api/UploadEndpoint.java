@@ -6,6 +6,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
+import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.upload.ChunkRange;
 import dev.berth.registry.upload.UploadService;
 import dev.berth.registry.upload.UploadStatus;
@@ -26,10 +27,12 @@ class UploadEndpoint {
 
     private final UploadService uploads;
     private final BlobService blobs;
+    private final RegistryNotifications notifications;
 
-    UploadEndpoint(UploadService uploads, BlobService blobs) {
+    UploadEndpoint(UploadService uploads, BlobService blobs, RegistryNotifications notifications) {
         this.uploads = uploads;
         this.blobs = blobs;
+        this.notifications = notifications;
     }
 
     void start(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -43,6 +46,8 @@ class UploadEndpoint {
                     ? blobs.mount(name, new RepositoryName(from), digest)
                     : Optional.empty();
             if (mounted.isPresent()) {
+                notifications.blobMounted(name, new RepositoryName(from), digest, mounted.get().size(),
+                        RequestFactsOf.request(request));
                 created(response, name, digest);
                 return;
             }

@@ -3,6 +3,7 @@ package dev.berth.auth;
 import dev.berth.api.OciErrorHandler;
 import dev.berth.api.QueryParameters;
 import dev.berth.api.RegistryRoute;
+import dev.berth.api.RequestFactsOf;
 import dev.berth.api.RouteParsingFilter;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
@@ -33,7 +34,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class AccessControlFilter extends OncePerRequestFilter {
 
     /** Request attribute: the user or token subject the request's credentials proved, for the access log. */
-    public static final String USER_ATTRIBUTE = AccessControlFilter.class.getName() + ".user";
+    public static final String USER_ATTRIBUTE = RequestFactsOf.USER_ATTRIBUTE;
 
     private static final Logger log = LoggerFactory.getLogger(AccessControlFilter.class);
 

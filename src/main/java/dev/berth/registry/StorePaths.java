@@ -35,6 +35,9 @@ package dev.berth.registry;
  *                                                                replica's), which every replica answers
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
  *                                                                deleted on every check
+ *   notifications/<endpoint>/                             (+)    events not yet delivered to an endpoint:
+ *     events/<yyyyMMddHH>/<microseconds>-<id>.json        (+)      one per event, by hour and time
+ *     sweep.lock                                          (+)      the lease of the replica sweeping them
  * }</pre>
  * Distribution's {@code _uploads/<id>/hashstates/} is never written: the hash state lives in
  * {@code state.json}, beside the pieces it covers. The filesystem store also keeps {@code .berth-tmp/} and
@@ -52,6 +55,8 @@ public final class StorePaths {
     public static final String CONDEMNED = "berth/gc/condemned";
     /** The report of the cluster's last garbage collection run, written by the replica that ran it. */
     public static final String GC_LAST_REPORT = "berth/gc/last-report.json";
+    /** Events waiting for delivery to notification endpoints, per endpoint. */
+    public static final String NOTIFICATIONS = "berth/notifications";
 
     private StorePaths() {
     }

@@ -5,6 +5,7 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.catalog.RepositoryCatalog;
+import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.tag.TagService;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,12 +30,15 @@ class DeleteController {
     private final ManifestService manifests;
     private final TagService tags;
     private final UiSessions sessions;
+    private final RegistryNotifications notifications;
 
-    DeleteController(RepositoryCatalog catalog, ManifestService manifests, TagService tags, UiSessions sessions) {
+    DeleteController(RepositoryCatalog catalog, ManifestService manifests, TagService tags, UiSessions sessions,
+            RegistryNotifications notifications) {
         this.catalog = catalog;
         this.manifests = manifests;
         this.tags = tags;
         this.sessions = sessions;
+        this.notifications = notifications;
     }
 
     @GetMapping("/ui/delete")
@@ -70,6 +74,12 @@ class DeleteController {
                     + " open the tag's page and delete it from there");
         }
         manifests.delete(repository, target);
+        // As the API's DELETE does: the event is in the store before the answer.
+        if (Digest.looksLikeDigest(target)) {
+            notifications.manifestDeleted(repository, Digest.parse(target), UiRequestFacts.of(request, viewer));
+        } else {
+            notifications.tagDeleted(repository, target, UiRequestFacts.of(request, viewer));
+        }
         return "redirect:" + UriComponentsBuilder.fromPath("/ui/repository").queryParam("name", repository.value())
                 .queryParam("deleted", target).encode().build().toUriString();
     }

@@ -3,6 +3,7 @@ package dev.berth.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.support.BerthServer;
+import dev.berth.support.EventReceiver;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,7 +37,11 @@ class MetricsCatalogTest {
     void everyDocumentedMetricIsThereFromTheStartAndAPushAddsNoneTheTableLacks() throws Exception {
         Map<String, Map<String, Set<String>>> documented = documentedMetrics();
         assertThat(documented).as("berth_* rows of docs/operations.md's metrics table").hasSizeGreaterThan(10);
-        try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.purge.enabled=false")) {
+        // With a notification endpoint, whose series exist per endpoint.
+        try (EventReceiver receiver = EventReceiver.start();
+                BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.purge.enabled=false",
+                        "--berth.notifications.endpoints[0].name=catalog",
+                        "--berth.notifications.endpoints[0].url=" + receiver.url())) {
             Scrape atStart = scrape(berth);
             assertThat(berthFamilies(atStart)).as("berth_* metrics scraped before any request")
                     .containsExactlyInAnyOrderElementsOf(documented.keySet());

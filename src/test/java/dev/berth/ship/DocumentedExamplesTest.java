@@ -7,6 +7,7 @@ import dev.berth.api.ListingProperties;
 import dev.berth.api.guard.RequestLimits;
 import dev.berth.auth.AuthProperties;
 import dev.berth.memory.MemoryProperties;
+import dev.berth.registry.events.NotificationProperties;
 import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.upload.UploadProperties;
@@ -69,6 +70,7 @@ class DocumentedExamplesTest {
         SETTINGS.put("berth.memory", MemoryProperties.class);
         SETTINGS.put("berth.gc", GcProperties.class);
         SETTINGS.put("berth.ui", UiProperties.class);
+        SETTINGS.put("berth.notifications", NotificationProperties.class);
         SETTINGS.put("spring.ssl", SslProperties.class);
         SETTINGS.put("server.ssl", Ssl.class);
     }

@@ -7,12 +7,12 @@ import java.util.regex.Pattern;
  * matches any characters, slashes too; {@code *} any characters but a slash (within one path segment);
  * {@code ?} one character but a slash; everything else itself. The whole name must match.
  */
-final class Glob {
+public final class Glob {
 
     private final String text;
     private final Pattern pattern;
 
-    Glob(String text) {
+    public Glob(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("a pattern may not be empty");
         }
@@ -20,7 +20,7 @@ final class Glob {
         this.pattern = Pattern.compile(regex(text));
     }
 
-    boolean matches(String name) {
+    public boolean matches(String name) {
         return pattern.matcher(name).matches();
     }
 

@@ -116,7 +116,8 @@ public class ManifestService {
             if (!Digest.looksLikeDigest(reference)) {
                 tags.tag(repository, reference, digest);
             }
-            return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest());
+            return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest(),
+                    manifest.mediaType(), content.length);
         }
     }
 
