@@ -3,12 +3,15 @@ package dev.berth.api;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.PushedManifest;
 import dev.berth.registry.manifest.StoredManifest;
+import dev.berth.registry.proxy.CachedRepository;
+import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /** {@code /v2/<name>/manifests/<reference>}: push, pull (with content negotiation) and delete. */
@@ -16,14 +19,19 @@ import org.springframework.stereotype.Component;
 class ManifestEndpoint {
 
     private final ManifestService manifests;
+    private final PullThroughCache cache;
 
-    ManifestEndpoint(ManifestService manifests) {
+    ManifestEndpoint(ManifestService manifests, PullThroughCache cache) {
         this.manifests = manifests;
+        this.cache = cache;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
             throws IOException {
-        try (StoredManifest manifest = manifests.get(route.name(), route.reference(), acceptedTypes(request))) {
+        Optional<CachedRepository> cached = cache.find(route.name());
+        List<String> accepted = acceptedTypes(request);
+        try (StoredManifest manifest = cached.isPresent() ? cache.manifest(cached.get(), route.reference(), accepted)
+                : manifests.get(route.name(), route.reference(), accepted)) {
             response.setStatus(HttpServletResponse.SC_OK);
             response.setContentType(manifest.mediaType());
             response.setContentLength(manifest.content().length);

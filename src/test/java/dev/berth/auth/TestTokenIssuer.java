@@ -42,21 +42,21 @@ import java.util.function.BiPredicate;
  * allows (none for anonymous requests), like Distribution's reference token servers. Keys are generated at
  * start: an RSA key published as a JWKS file, an EC key as a PEM public key file.
  */
-final class TestTokenIssuer implements AutoCloseable {
+public final class TestTokenIssuer implements AutoCloseable {
 
-    static final String ISSUER = "berth-test-issuer";
+    public static final String ISSUER = "berth-test-issuer";
 
     final RSAKey rsa;
     final ECKey ec;
-    final Path jwksFile;
+    public final Path jwksFile;
     final Path pemFile;
     private final HttpServer server;
     private final Map<String, String> passwords;
     /** (user, "type:name:action") -> allowed. */
     private final BiPredicate<String, String> policy;
-    final List<String> requestedScopes = new ArrayList<>();
+    public final List<String> requestedScopes = new ArrayList<>();
 
-    TestTokenIssuer(Path folder, Map<String, String> passwords, BiPredicate<String, String> policy) {
+    public TestTokenIssuer(Path folder, Map<String, String> passwords, BiPredicate<String, String> policy) {
         this.passwords = passwords;
         this.policy = policy;
         try {
@@ -77,7 +77,7 @@ final class TestTokenIssuer implements AutoCloseable {
         server.start();
     }
 
-    String realm() {
+    public String realm() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
     }
 
