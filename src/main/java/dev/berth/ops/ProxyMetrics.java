@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
  * The pull-through cache's events as Micrometer meters (docs/operations.md lists them). Statuses are tagged
- * by class ({@code 2xx}, {@code 4xx}, ...) and the few that matter alone ({@code 401}, {@code 404},
- * {@code 429}, {@code none} for no answer), so the series stay few whatever an upstream answers.
+ * by class ({@code 2xx}, {@code 4xx}, ...) and the two that matter alone ({@code 401}: credentials,
+ * {@code 429}: rate limits), {@code none} for no answer, so the series stay few whatever an upstream answers;
+ * all are registered at 0 on start, cache or not, so a panel reads 0 rather than "no data".
  */
 @Component
 class ProxyMetrics implements ProxyEvents {
@@ -18,6 +20,9 @@ class ProxyMetrics implements ProxyEvents {
     private final MeterRegistry registry;
     private final Counter upstreamBytes;
     private final Counter stale;
+
+    /** Every value of the status tag. */
+    static final List<String> STATUSES = List.of("none", "2xx", "3xx", "401", "429", "4xx", "5xx");
 
     ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -29,8 +34,9 @@ class ProxyMetrics implements ProxyEvents {
             hits(kind);
             misses(kind);
         }
-        for (String status : new String[] {"none", "4xx", "429", "5xx"}) {
+        for (String status : STATUSES) {
             errors(status);
+            requests(status);
         }
     }
 
@@ -51,8 +57,7 @@ class ProxyMetrics implements ProxyEvents {
 
     @Override
     public void upstreamRequest(int status, Duration duration) {
-        Timer.builder("berth.proxy.upstream.requests").description("requests to upstream registries, by status")
-                .tag("status", statusTag(status)).register(registry).record(duration);
+        requests(statusTag(status)).record(duration);
     }
 
     @Override
@@ -66,11 +71,10 @@ class ProxyMetrics implements ProxyEvents {
     }
 
     static String statusTag(int status) {
-        return switch (status) {
-            case 0 -> "none";
-            case 401, 404, 429 -> Integer.toString(status);
-            default -> (status / 100) + "xx";
-        };
+        if (status < 200 || status > 599) {
+            return "none";
+        }
+        return status == 401 || status == 429 ? Integer.toString(status) : (status / 100) + "xx";
     }
 
     private Counter hits(Kind kind) {
@@ -81,6 +85,11 @@ class ProxyMetrics implements ProxyEvents {
     private Counter misses(Kind kind) {
         return Counter.builder("berth.proxy.misses").description("manifests and blobs fetched from the upstream")
                 .tag("kind", kind.name().toLowerCase()).register(registry);
+    }
+
+    private Timer requests(String status) {
+        return Timer.builder("berth.proxy.upstream.requests").description("requests to upstream registries, by status")
+                .tag("status", status).register(registry);
     }
 
     private Counter errors(String status) {

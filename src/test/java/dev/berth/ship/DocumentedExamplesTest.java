@@ -9,6 +9,7 @@ import dev.berth.auth.AuthProperties;
 import dev.berth.memory.MemoryProperties;
 import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
+import dev.berth.registry.proxy.ProxyProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageProperties;
@@ -69,6 +70,7 @@ class DocumentedExamplesTest {
         SETTINGS.put("berth.memory", MemoryProperties.class);
         SETTINGS.put("berth.gc", GcProperties.class);
         SETTINGS.put("berth.ui", UiProperties.class);
+        SETTINGS.put("berth.proxy", ProxyProperties.class);
         SETTINGS.put("spring.ssl", SslProperties.class);
         SETTINGS.put("server.ssl", Ssl.class);
     }
