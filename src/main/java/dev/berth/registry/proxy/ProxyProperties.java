@@ -29,7 +29,7 @@ public record ProxyProperties(@DefaultValue List<Rule> rules, Rule mirror) {
      * @param passwordFile a file holding the password (a mounted Secret), read at each sign-in, never logged
      * @param tagTtl how long a cached tag is served before it is checked against the upstream again
      * @param connectTimeout how long to wait for a connection to the upstream
-     * @param readTimeout how long to wait for the start of the upstream's answer
+     * @param readTimeout how long to wait for the upstream's answer, and for each part of its body
      */
     public record Rule(String prefix, URI upstream, String username, Path passwordFile,
             @DefaultValue("5m") Duration tagTtl, @DefaultValue("5s") Duration connectTimeout,

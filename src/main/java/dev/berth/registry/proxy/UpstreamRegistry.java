@@ -8,15 +8,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -234,9 +237,9 @@ public final class UpstreamRegistry {
                 request.header("Authorization", sentAuthorization);
             }
             long start = System.nanoTime();
-            HttpResponse<InputStream> response;
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
             try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
             } catch (IOException e) {
                 events.upstreamRequest(0, Duration.ofNanos(System.nanoTime() - start));
                 events.upstreamError(0);
@@ -246,7 +249,9 @@ public final class UpstreamRegistry {
                 throw new UpstreamException(0, "interrupted while waiting for " + target.getHost());
             }
             events.upstreamRequest(response.statusCode(), Duration.ofNanos(System.nanoTime() - start));
-            Answer answer = new Answer(response.statusCode(), response.headers(), response.body());
+            TimedBody body = new TimedBody(rule.readTimeout());
+            response.body().subscribe(body);
+            Answer answer = new Answer(response.statusCode(), response.headers(), body);
             Optional<String> location = answer.header("Location");
             if (!isRedirect(answer.status()) || location.isEmpty()) {
                 return answer;

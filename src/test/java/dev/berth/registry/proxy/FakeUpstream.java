@@ -20,14 +20,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeUpstream implements AutoCloseable {
 
     /** What one path answers: a status, headers, and the bytes to send of a body of {@code length}. */
-    record Answer(int status, Map<String, String> headers, byte[] body, long length) {
+    record Answer(int status, Map<String, String> headers, byte[] body, long length, boolean stall) {
         static Answer of(byte[] body, String... headers) {
-            return new Answer(200, pairs(headers), body, body.length);
+            return new Answer(200, pairs(headers), body, body.length, false);
         }
 
         /** Announces {@code length} bytes, sends {@code body} and hangs up. */
         static Answer cutOff(byte[] body, long length) {
-            return new Answer(200, Map.of(), body, length);
+            return new Answer(200, Map.of(), body, length, false);
+        }
+
+        /** Announces {@code length} bytes, sends {@code body}, then goes silent for 20 s before hanging up. */
+        static Answer stalled(byte[] body, long length) {
+            return new Answer(200, Map.of(), body, length, true);
         }
     }
 
@@ -108,6 +113,14 @@ final class FakeUpstream implements AutoCloseable {
         exchange.sendResponseHeaders(answer.status(), head ? -1 : answer.length());
         if (!head) {
             exchange.getResponseBody().write(answer.body());
+            exchange.getResponseBody().flush();
+            if (answer.stall()) {
+                try {
+                    Thread.sleep(20_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (answer.body().length < answer.length()) {
                 // Hang up mid-body: the connection dies with the length unmet.
                 throw new IOException("cut off on purpose");

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ class UpstreamFaultsTest {
     static void start() {
         upstream = new FakeUpstream();
         cache = BerthServer.startOnFilesystem(work.resolve("cache"), "--berth.proxy.rules[0].prefix=fake",
-                "--berth.proxy.rules[0].upstream=" + upstream.url());
+                "--berth.proxy.rules[0].upstream=" + upstream.url(), "--berth.proxy.rules[0].read-timeout=2s");
     }
 
     @AfterAll
@@ -73,6 +74,20 @@ class UpstreamFaultsTest {
                 FakeUpstream.Answer.cutOff(Arrays.copyOf(blob, 300_000), blob.length));
 
         assertPullFails("/v2/fake/cut/blobs/" + digest, blob.length);
+        assertNotStored(digest);
+    }
+
+    @Test
+    void aBlobStallingMidBodyFailsAfterTheReadTimeoutAndIsNotStored() throws IOException {
+        byte[] blob = randomBytes(600_000);
+        String digest = Sha256.digest(blob);
+        upstream.answer("/v2/stalled/blobs/" + digest,
+                FakeUpstream.Answer.stalled(Arrays.copyOf(blob, 300_000), blob.length));
+
+        long start = System.nanoTime();
+        assertPullFails("/v2/fake/stalled/blobs/" + digest, blob.length);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("given up after the 2 s read timeout")
+                .isLessThan(Duration.ofSeconds(15));
         assertNotStored(digest);
     }
 
