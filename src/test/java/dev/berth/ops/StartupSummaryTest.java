@@ -26,7 +26,8 @@ class StartupSummaryTest {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=15m",
                 "--berth.uploads.purge.dry-run=true", "--berth.memory.budget=48MB",
                 "--berth.gc.delete-untagged.enabled=true", "--berth.gc.retention[0].repositories=ci/**",
-                "--berth.gc.retention[0].keep-newest=5")) {
+                "--berth.gc.retention[0].keep-newest=5", "--berth.proxy.rules[0].prefix=hub",
+                "--berth.proxy.rules[0].upstream=https://registry.example.com")) {
             port = berth.port();
             management = berth.managementPort();
         }
@@ -38,7 +39,8 @@ class StartupSummaryTest {
                         + " purge every PT10M (dry run); garbage collection off (POST /actuator/garbagecollect runs one),"
                         + " deleting untagged manifests after PT168H, 1 retention policy;")
                 .contains("manifests up to 4 MB").contains("memory budget 48 MB")
-                .contains("64 requests in flight per client");
+                .contains("64 requests in flight per client")
+                .contains("; pull-through cache hub/* <- https://registry.example.com");
     }
 
     @Test
