@@ -49,11 +49,14 @@ class BlobEndpoint {
         BlobInfo blob;
         if (cached.isPresent()) {
             PullThroughCache.BlobLookup found = cache.findBlob(cached.get(), digest, headOnly);
-            if (found.local().isEmpty()) {
-                fromUpstream(cached.get(), digest, found.upstreamSize(), response, headOnly);
-                return;
+            Optional<BlobInfo> local = found.local();
+            if (local.isEmpty()) {
+                local = fromUpstream(cached.get(), digest, found.upstreamSize(), response, headOnly);
+                if (local.isEmpty()) {
+                    return;
+                }
             }
-            blob = found.local().get();
+            blob = local.get();
         } else {
             blob = blobs.require(route.name(), digest);
         }
@@ -120,8 +123,9 @@ class BlobEndpoint {
      * the whole blob (a {@code Range} is answered whole, as HTTP allows) streamed from the upstream while it
      * is stored. The connection closes after the answer: if the blob turns out corrupted, the answer stops
      * short of its length and the client sees the failure instead of waiting for bytes that never come.
+     * Returns the blob when another replica's fetch stored it meanwhile: it is served from the store.
      */
-    private void fromUpstream(CachedRepository repository, Digest digest, long upstreamSize,
+    private Optional<BlobInfo> fromUpstream(CachedRepository repository, Digest digest, long upstreamSize,
             HttpServletResponse response, boolean headOnly) throws IOException {
         if (headOnly) {
             response.setStatus(HttpServletResponse.SC_OK);
@@ -131,9 +135,9 @@ class BlobEndpoint {
             if (upstreamSize >= 0) {
                 response.setContentLengthLong(upstreamSize);
             }
-            return;
+            return Optional.empty();
         }
-        cache.fetchBlob(repository, digest, size -> {
+        return cache.fetchBlob(repository, digest, size -> {
             response.setStatus(HttpServletResponse.SC_OK);
             response.setHeader("Docker-Content-Digest", digest.toString());
             response.setHeader("ETag", "\"" + digest + "\"");

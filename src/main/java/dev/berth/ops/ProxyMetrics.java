@@ -20,6 +20,7 @@ class ProxyMetrics implements ProxyEvents {
     private final MeterRegistry registry;
     private final Counter upstreamBytes;
     private final Counter stale;
+    private final Counter waited;
 
     /** Every value of the status tag. */
     static final List<String> STATUSES = List.of("none", "2xx", "3xx", "401", "429", "4xx", "5xx");
@@ -30,6 +31,9 @@ class ProxyMetrics implements ProxyEvents {
                 .description("manifest and blob bytes received from upstream registries").register(registry);
         this.stale = Counter.builder("berth.proxy.stale.served")
                 .description("cached tags served without a check, because the upstream failed it").register(registry);
+        this.waited = Counter.builder("berth.proxy.fetch.waits")
+                .description("blob requests that waited for another replica's fetch instead of fetching")
+                .register(registry);
         for (Kind kind : Kind.values()) {
             hits(kind);
             misses(kind);
@@ -68,6 +72,11 @@ class ProxyMetrics implements ProxyEvents {
     @Override
     public void staleServed() {
         stale.increment();
+    }
+
+    @Override
+    public void sharedFetchWaited() {
+        waited.increment();
     }
 
     static String statusTag(int status) {

@@ -35,6 +35,8 @@ package dev.berth.registry;
  *                                                                replica's), which every replica answers
  *   proxy/tag-checks/<name>/_tags/<tag>                   (+)    when a cached tag was last checked against
  *                                                                its upstream (the pull-through cache)
+ *   proxy/fetching/<algorithm>/<hex>                      (+)    the lease of the one replica fetching a blob
+ *                                                                from an upstream, while it does
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
  *                                                                deleted on every check
  * }</pre>
@@ -62,6 +64,11 @@ public final class StorePaths {
     /** When the pull-through cache last checked a cached tag against its upstream. */
     public static String proxyTagCheck(RepositoryName repository, String tag) {
         return "berth/proxy/tag-checks/" + repository + "/_tags/" + tag;
+    }
+
+    /** The lease of the replica fetching a blob from an upstream registry. */
+    public static String proxyFetch(Digest digest) {
+        return "berth/proxy/fetching/" + digest.algorithm() + "/" + digest.hex();
     }
 
     public static String blob(Digest digest) {

@@ -15,14 +15,17 @@ import java.io.OutputStream;
 final class HeldBackCopy extends FilterInputStream {
 
     private final OutputStream client;
+    private final Runnable progress;
     private boolean holding;
     private int held;
     private boolean clientGone;
     private long count;
 
-    HeldBackCopy(InputStream upstream, OutputStream client) {
+    /** @param progress called after each read (to renew the fetch's lease) */
+    HeldBackCopy(InputStream upstream, OutputStream client, Runnable progress) {
         super(upstream);
         this.client = client;
+        this.progress = progress;
     }
 
     @Override
@@ -46,6 +49,7 @@ final class HeldBackCopy extends FilterInputStream {
         }
         held = buffer[offset + n - 1] & 0xff;
         holding = true;
+        progress.run();
         return n;
     }
 

@@ -28,6 +28,9 @@ public interface ProxyEvents {
     /** A cached tag served although its check against the upstream failed. */
     void staleServed();
 
+    /** A request that found another replica fetching its blob, and waited for it instead of fetching too. */
+    void sharedFetchWaited();
+
     ProxyEvents NONE = new ProxyEvents() {
         @Override
         public void hit(Kind kind) {
@@ -51,6 +54,10 @@ public interface ProxyEvents {
 
         @Override
         public void staleServed() {
+        }
+
+        @Override
+        public void sharedFetchWaited() {
         }
     };
 }

@@ -12,6 +12,7 @@ import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.StoredManifest;
 import dev.berth.registry.tag.TagService;
 import dev.berth.registry.upload.UploadService;
+import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
@@ -24,10 +25,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Serves the repositories {@link ProxyRules} caches: what the store has is served from it; what it lacks is
@@ -43,6 +46,9 @@ public class PullThroughCache {
     /** A repository served stale is reported in the log at most this often. */
     private static final Duration WARN_INTERVAL = Duration.ofMinutes(1);
     private static final int MAX_WARNED = 10_000;
+    /** The longest a request waits for another replica's fetch of the same blob. */
+    static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    private static final Duration WAIT_POLL = Duration.ofMillis(500);
 
     private final ProxyRules rules;
     private final ManifestService manifests;
@@ -55,10 +61,16 @@ public class PullThroughCache {
     private final ProxyEvents events;
     private final Clock clock;
     private final Map<RepositoryName, Instant> lastWarned = new ConcurrentHashMap<>();
+    private final StorageDriver store;
+    private final JsonMapper json;
+    /** Whose fetch lease is whose. */
+    private final String replicaId = UUID.randomUUID().toString();
 
     PullThroughCache(ProxyRules rules, ManifestService manifests, TagService tags, BlobService blobs,
             UploadService uploads, Documents documents, ManifestProperties manifestLimits, TagChecks checks,
-            Optional<ProxyEvents> events, Optional<Clock> clock) {
+            StorageDriver store, JsonMapper json, Optional<ProxyEvents> events, Optional<Clock> clock) {
+        this.store = store;
+        this.json = json;
         this.rules = rules;
         this.manifests = manifests;
         this.tags = tags;
@@ -241,16 +253,58 @@ public class PullThroughCache {
     /**
      * Streams the blob from the upstream to the client while it is written into the store through an ordinary
      * upload of the repository: it is stored (and linked) only if its digest matches, and the client receives
-     * its last byte only then ({@link HeldBackCopy}). Memory stays bounded by the upload's buffers.
+     * its last byte only then ({@link HeldBackCopy}). Memory stays bounded by the upload's buffers. One
+     * replica at a time fetches a blob ({@link FetchLease}): a request that finds another fetching it waits,
+     * at most {@link #MAX_WAIT}, for the blob to appear in the store, and returns it to be served from there
+     * (empty: the blob was streamed to the sink).
      */
-    public void fetchBlob(CachedRepository repository, Digest digest, BlobSink sink) throws IOException {
+    public Optional<BlobInfo> fetchBlob(CachedRepository repository, Digest digest, BlobSink sink)
+            throws IOException {
+        long deadline = System.nanoTime() + MAX_WAIT.toNanos();
+        boolean counted = false;
+        while (true) {
+            Optional<FetchLease> lease = FetchLease.tryAcquire(store, json, clock, replicaId, digest);
+            if (lease.isPresent()) {
+                try {
+                    if (blobs.findStored(digest).isPresent()) {
+                        // Stored by another replica between our look and our claim.
+                        return findBlob(repository, digest, true).local();
+                    }
+                    stream(repository, digest, sink, lease.get());
+                    return Optional.empty();
+                } finally {
+                    lease.get().release();
+                }
+            }
+            if (!counted) {
+                events.sharedFetchWaited();
+                counted = true;
+            }
+            if (blobs.findStored(digest).isPresent()) {
+                return findBlob(repository, digest, true).local();
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new UpstreamException(0, "another replica has been fetching " + digest + " for longer than "
+                        + MAX_WAIT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(WAIT_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UpstreamException(0, "interrupted while waiting for another replica's fetch");
+            }
+        }
+    }
+
+    private void stream(CachedRepository repository, Digest digest, BlobSink sink, FetchLease lease)
+            throws IOException {
         events.miss(ProxyEvents.Kind.BLOB);
         UpstreamRegistry.Answer answer = repository.upstream()
                 .fetch(repository.upstreamName(), "blobs", digest.toString(), false)
                 .orElseThrow(() -> unknownBlob(repository, digest));
         try (answer) {
             long size = answer.contentLength();
-            HeldBackCopy copy = new HeldBackCopy(answer.body(), sink.open(size));
+            HeldBackCopy copy = new HeldBackCopy(answer.body(), sink.open(size), lease::progress);
             try {
                 uploads.uploadWhole(repository.name(), digest, copy, size);
             } catch (RegistryException e) {

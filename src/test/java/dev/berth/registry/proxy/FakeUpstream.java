@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A registry that misbehaves on purpose, a real HTTP server on loopback: it demands a Bearer token from its
@@ -20,19 +21,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class FakeUpstream implements AutoCloseable {
 
     /** What one path answers: a status, headers, and the bytes to send of a body of {@code length}. */
-    record Answer(int status, Map<String, String> headers, byte[] body, long length, boolean stall) {
+    record Answer(int status, Map<String, String> headers, byte[] body, long length, long pauseMillis) {
         static Answer of(byte[] body, String... headers) {
-            return new Answer(200, pairs(headers), body, body.length, false);
+            return new Answer(200, pairs(headers), body, body.length, 0);
         }
 
         /** Announces {@code length} bytes, sends {@code body} and hangs up. */
         static Answer cutOff(byte[] body, long length) {
-            return new Answer(200, Map.of(), body, length, false);
+            return new Answer(200, Map.of(), body, length, 0);
         }
 
         /** Announces {@code length} bytes, sends {@code body}, then goes silent for 20 s before hanging up. */
         static Answer stalled(byte[] body, long length) {
-            return new Answer(200, Map.of(), body, length, true);
+            return new Answer(200, Map.of(), body, length, 20_000);
+        }
+
+        /** Sends the first half of {@code body}, pauses {@code millis}, then sends the rest. */
+        static Answer slow(byte[] body, long millis) {
+            return new Answer(200, Map.of(), body, body.length, millis);
         }
     }
 
@@ -41,6 +47,8 @@ final class FakeUpstream implements AutoCloseable {
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     final List<String> storageAuthorizations = new CopyOnWriteArrayList<>();
     final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+    /** The GET requests each path received (registry and storage alike). */
+    final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
 
     FakeUpstream() {
         try {
@@ -67,6 +75,9 @@ final class FakeUpstream implements AutoCloseable {
                     return;
                 }
                 String path = exchange.getRequestURI().getRawPath();
+                if (exchange.getRequestMethod().equals("GET")) {
+                    gets.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                }
                 if (answers.containsKey("redirect:" + path)) {
                     exchange.getResponseHeaders().set("Location", "http://127.0.0.1:" + storage.getAddress().getPort()
                             + path);
@@ -112,15 +123,18 @@ final class FakeUpstream implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Length", Long.toString(answer.length()));
         exchange.sendResponseHeaders(answer.status(), head ? -1 : answer.length());
         if (!head) {
-            exchange.getResponseBody().write(answer.body());
+            boolean slow = answer.pauseMillis() > 0 && answer.body().length == answer.length();
+            int first = slow ? answer.body().length / 2 : answer.body().length;
+            exchange.getResponseBody().write(answer.body(), 0, first);
             exchange.getResponseBody().flush();
-            if (answer.stall()) {
+            if (answer.pauseMillis() > 0) {
                 try {
-                    Thread.sleep(20_000);
+                    Thread.sleep(answer.pauseMillis());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
+            exchange.getResponseBody().write(answer.body(), first, answer.body().length - first);
             if (answer.body().length < answer.length()) {
                 // Hang up mid-body: the connection dies with the length unmet.
                 throw new IOException("cut off on purpose");
