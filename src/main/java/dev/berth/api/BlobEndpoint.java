@@ -5,6 +5,8 @@ import dev.berth.registry.Digest;
 import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.events.RegistryNotifications;
+import dev.berth.registry.proxy.CachedRepository;
+import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -34,17 +36,33 @@ class BlobEndpoint {
     private final BlobService blobs;
     private final BufferPool buffers;
     private final RegistryNotifications notifications;
+    private final PullThroughCache cache;
 
-    BlobEndpoint(BlobService blobs, BufferPool buffers, RegistryNotifications notifications) {
+    BlobEndpoint(BlobService blobs, BufferPool buffers, RegistryNotifications notifications, PullThroughCache cache) {
         this.blobs = blobs;
         this.buffers = buffers;
         this.notifications = notifications;
+        this.cache = cache;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
             throws IOException {
         Digest digest = Digest.parse(route.reference());
-        BlobInfo blob = blobs.require(route.name(), digest);
+        Optional<CachedRepository> cached = cache.find(route.name());
+        BlobInfo blob;
+        if (cached.isPresent()) {
+            PullThroughCache.BlobLookup found = cache.findBlob(cached.get(), digest, headOnly);
+            Optional<BlobInfo> local = found.local();
+            if (local.isEmpty()) {
+                local = fromUpstream(cached.get(), digest, found.upstreamSize(), response, headOnly);
+                if (local.isEmpty()) {
+                    return;
+                }
+            }
+            blob = local.get();
+        } else {
+            blob = blobs.require(route.name(), digest);
+        }
         if (!headOnly) {
             Optional<URI> direct = blobs.directUrl(digest);
             if (direct.isPresent()) {
@@ -101,6 +119,38 @@ class BlobEndpoint {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for a buffer", e);
         }
+    }
+
+    /**
+     * A blob of a cached repository the store lacks: for a {@code HEAD}, its size upstream; for a {@code GET},
+     * the whole blob (a {@code Range} is answered whole, as HTTP allows) streamed from the upstream while it
+     * is stored. The connection closes after the answer: if the blob turns out corrupted, the answer stops
+     * short of its length and the client sees the failure instead of waiting for bytes that never come.
+     * Returns the blob when another replica's fetch stored it meanwhile: it is served from the store.
+     */
+    private Optional<BlobInfo> fromUpstream(CachedRepository repository, Digest digest, long upstreamSize,
+            HttpServletResponse response, boolean headOnly) throws IOException {
+        if (headOnly) {
+            response.setStatus(HttpServletResponse.SC_OK);
+            response.setHeader("Docker-Content-Digest", digest.toString());
+            response.setHeader("ETag", "\"" + digest + "\"");
+            response.setContentType("application/octet-stream");
+            if (upstreamSize >= 0) {
+                response.setContentLengthLong(upstreamSize);
+            }
+            return Optional.empty();
+        }
+        return cache.fetchBlob(repository, digest, size -> {
+            response.setStatus(HttpServletResponse.SC_OK);
+            response.setHeader("Docker-Content-Digest", digest.toString());
+            response.setHeader("ETag", "\"" + digest + "\"");
+            response.setHeader("Connection", "close");
+            response.setContentType("application/octet-stream");
+            if (size >= 0) {
+                response.setContentLengthLong(size);
+            }
+            return response.getOutputStream();
+        });
     }
 
     void delete(RegistryRoute route, HttpServletRequest request, HttpServletResponse response) {

@@ -5,12 +5,15 @@ import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.PushedManifest;
 import dev.berth.registry.manifest.StoredManifest;
+import dev.berth.registry.proxy.CachedRepository;
+import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,15 +25,20 @@ class ManifestEndpoint {
 
     private final ManifestService manifests;
     private final RegistryNotifications notifications;
+    private final PullThroughCache cache;
 
-    ManifestEndpoint(ManifestService manifests, RegistryNotifications notifications) {
+    ManifestEndpoint(ManifestService manifests, RegistryNotifications notifications, PullThroughCache cache) {
         this.manifests = manifests;
         this.notifications = notifications;
+        this.cache = cache;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
             throws IOException {
-        try (StoredManifest manifest = manifests.get(route.name(), route.reference(), acceptedTypes(request))) {
+        Optional<CachedRepository> cached = cache.find(route.name());
+        List<String> accepted = acceptedTypes(request);
+        try (StoredManifest manifest = cached.isPresent() ? cache.manifest(cached.get(), route.reference(), accepted)
+                : manifests.get(route.name(), route.reference(), accepted)) {
             if (!headOnly) {
                 notifications.manifestPulled(route.name(), tagOf(route), manifest.digest(), manifest.mediaType(),
                         manifest.content().length, RequestFactsOf.request(request));

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -19,13 +20,15 @@ public class RegistryController {
     private final UploadEndpoint uploads;
     private final ManifestEndpoint manifests;
     private final ListingEndpoint listings;
+    private final PullThroughCache cache;
 
     public RegistryController(BlobEndpoint blobs, UploadEndpoint uploads, ManifestEndpoint manifests,
-            ListingEndpoint listings) {
+            ListingEndpoint listings, PullThroughCache cache) {
         this.blobs = blobs;
         this.uploads = uploads;
         this.manifests = manifests;
         this.listings = listings;
+        this.cache = cache;
     }
 
     void handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -53,23 +56,35 @@ public class RegistryController {
             }
             case MANIFEST -> {
                 switch (requireMethod(method, "GET", "HEAD", "PUT", "DELETE")) {
-                    case "PUT" -> manifests.put(route, request, response);
-                    case "DELETE" -> manifests.delete(route, request, response);
+                    case "PUT" -> {
+                        cache.requireWritable(route.name());
+                        manifests.put(route, request, response);
+                    }
+                    case "DELETE" -> {
+                        cache.requireWritable(route.name());
+                        manifests.delete(route, request, response);
+                    }
                     default -> manifests.get(route, request, response, method.equals("HEAD"));
                 }
             }
             case BLOB -> {
                 switch (requireMethod(method, "GET", "HEAD", "DELETE")) {
-                    case "DELETE" -> blobs.delete(route, request, response);
+                    case "DELETE" -> {
+                        cache.requireWritable(route.name());
+                        blobs.delete(route, request, response);
+                    }
                     default -> blobs.get(route, request, response, method.equals("HEAD"));
                 }
             }
             case UPLOADS -> {
                 requireMethod(method, "POST");
+                cache.requireWritable(route.name());
                 uploads.start(route, request, response);
             }
             case UPLOAD -> {
-                switch (requireMethod(method, "GET", "PATCH", "PUT", "DELETE")) {
+                requireMethod(method, "GET", "PATCH", "PUT", "DELETE");
+                cache.requireWritable(route.name());
+                switch (method) {
                     case "PATCH" -> uploads.patch(route, request, response);
                     case "PUT" -> uploads.complete(route, request, response);
                     case "DELETE" -> uploads.cancel(route, response);

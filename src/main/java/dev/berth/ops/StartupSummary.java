@@ -5,6 +5,7 @@ import dev.berth.auth.AuthProperties;
 import dev.berth.memory.MemoryBudget;
 import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
+import dev.berth.registry.proxy.ProxyRules;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.StorageProperties;
 import java.util.ArrayList;
@@ -37,10 +38,12 @@ class StartupSummary {
     private final MemoryBudget memory;
     private final GcProperties gc;
     private final Environment environment;
+    private final ProxyRules proxy;
 
     StartupSummary(StorageProperties storage, AuthProperties auth, UploadProperties uploads,
             ManifestProperties manifests, RequestLimits limits, MemoryBudget memory, GcProperties gc,
-            Environment environment) {
+            Environment environment, ProxyRules proxy) {
+        this.proxy = proxy;
         this.storage = storage;
         this.auth = auth;
         this.uploads = uploads;
@@ -74,6 +77,7 @@ class StartupSummary {
                 + "; manifests up to " + size(manifests.maxSize().toBytes())
                 + "; memory budget " + size(memory.total())
                 + "; " + limits.requestsPerClient() + " requests in flight per client"
+                + (proxy.enabled() ? "; pull-through cache " + String.join(", ", proxy.describe()) : "")
                 + "; " + webUi();
     }
 

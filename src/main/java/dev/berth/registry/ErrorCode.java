@@ -22,7 +22,9 @@ public enum ErrorCode {
     ROUTE_UNKNOWN(404, "no such API route"),
     PATH_NOT_CANONICAL(400, "the request path is not in canonical form"),
     TOOMANYREQUESTS(429, "too many requests"),
-    UNAVAILABLE(503, "the storage behind the registry is unavailable; retry later");
+    UNAVAILABLE(503, "the storage behind the registry is unavailable; retry later"),
+    /** A cached repository's upstream registry failed (Berth's own: the body's code is UNKNOWN). */
+    UPSTREAM_FAILED(502, "the upstream registry of this cached repository failed");
 
     private final int status;
     private final String message;
@@ -45,6 +47,7 @@ public enum ErrorCode {
         return switch (this) {
             case MANIFEST_TOO_LARGE -> "SIZE_INVALID";
             case ROUTE_UNKNOWN, PATH_NOT_CANONICAL -> "UNSUPPORTED";
+            case UPSTREAM_FAILED -> "UNKNOWN";
             default -> name();
         };
     }

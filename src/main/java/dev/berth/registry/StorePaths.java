@@ -33,6 +33,10 @@ package dev.berth.registry;
  *                                                                whether a writer rescued it first
  *   gc/last-report.json                                   (+)    the report of the last collection run (any
  *                                                                replica's), which every replica answers
+ *   proxy/tag-checks/<name>/_tags/<tag>                   (+)    when a cached tag was last checked against
+ *                                                                its upstream (the pull-through cache)
+ *   proxy/fetching/<algorithm>/<hex>                      (+)    the lease of the one replica fetching a blob
+ *                                                                from an upstream, while it does
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
  *                                                                deleted on every check
  *   notifications/<endpoint>/                             (+)    events not yet delivered to an endpoint:
@@ -62,6 +66,16 @@ public final class StorePaths {
     }
 
     /** The folder of one blob: its data, and whatever else Distribution keeps beside it. */
+    /** When the pull-through cache last checked a cached tag against its upstream. */
+    public static String proxyTagCheck(RepositoryName repository, String tag) {
+        return "berth/proxy/tag-checks/" + repository + "/_tags/" + tag;
+    }
+
+    /** The lease of the replica fetching a blob from an upstream registry. */
+    public static String proxyFetch(Digest digest) {
+        return "berth/proxy/fetching/" + digest.algorithm() + "/" + digest.hex();
+    }
+
     public static String blob(Digest digest) {
         return BLOBS + "/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex();
     }

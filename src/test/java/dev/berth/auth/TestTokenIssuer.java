@@ -60,7 +60,7 @@ public final class TestTokenIssuer implements AutoCloseable {
     private final Map<String, String> passwords;
     /** (user, "type:name:action") -> allowed. */
     private final BiPredicate<String, String> policy;
-    final List<String> requestedScopes = new ArrayList<>();
+    public final List<String> requestedScopes = new ArrayList<>();
     /** Refresh token -> its user, while it is not revoked. */
     private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
     /** Every refresh token handed out, revoked or not, for tests that look for them where they must not be. */

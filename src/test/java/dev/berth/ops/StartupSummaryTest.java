@@ -26,7 +26,8 @@ class StartupSummaryTest {
         try (BerthServer berth = BerthServer.startOnFilesystem(store, "--berth.uploads.idle-timeout=15m",
                 "--berth.uploads.purge.dry-run=true", "--berth.memory.budget=48MB",
                 "--berth.gc.delete-untagged.enabled=true", "--berth.gc.retention[0].repositories=ci/**",
-                "--berth.gc.retention[0].keep-newest=5")) {
+                "--berth.gc.retention[0].keep-newest=5", "--berth.proxy.rules[0].prefix=hub",
+                "--berth.proxy.rules[0].upstream=https://registry.example.com")) {
             port = berth.port();
             management = berth.managementPort();
         }
@@ -39,6 +40,7 @@ class StartupSummaryTest {
                         + " deleting untagged manifests after PT168H, 1 retention policy;")
                 .contains("manifests up to 4 MB").contains("memory budget 48 MB")
                 .contains("64 requests in flight per client")
+                .contains("; pull-through cache hub/* <- https://registry.example.com")
                 .contains("; web UI at /ui/ on port " + port);
     }
 

@@ -10,6 +10,7 @@ import dev.berth.memory.MemoryProperties;
 import dev.berth.registry.events.NotificationProperties;
 import dev.berth.registry.gc.GcProperties;
 import dev.berth.registry.manifest.ManifestProperties;
+import dev.berth.registry.proxy.ProxyProperties;
 import dev.berth.registry.upload.UploadProperties;
 import dev.berth.storage.RedirectProperties;
 import dev.berth.storage.StorageProperties;
@@ -71,6 +72,7 @@ class DocumentedExamplesTest {
         SETTINGS.put("berth.gc", GcProperties.class);
         SETTINGS.put("berth.ui", UiProperties.class);
         SETTINGS.put("berth.notifications", NotificationProperties.class);
+        SETTINGS.put("berth.proxy", ProxyProperties.class);
         SETTINGS.put("spring.ssl", SslProperties.class);
         SETTINGS.put("server.ssl", Ssl.class);
     }

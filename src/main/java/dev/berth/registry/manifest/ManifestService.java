@@ -44,7 +44,7 @@ public class ManifestService {
      */
     private static final int MEDIA_TYPE_CACHE_SIZE = 10_000;
     /** A parsed manifest's tree and its bytes take about this many times its size of heap. */
-    static final int PARSED_FACTOR = 4;
+    public static final int PARSED_FACTOR = 4;
     private final Map<Digest, String> mediaTypes = new ConcurrentHashMap<>();
 
     private final StorageDriver store;
@@ -119,6 +119,30 @@ public class ManifestService {
             return new PushedManifest(digest, manifest.subject() == null ? null : manifest.subject().digest(),
                     manifest.mediaType(), content.length);
         }
+    }
+
+    /**
+     * Stores a manifest a pull-through cache fetched from its upstream (whose digest the cache checked), as a
+     * regular revision of {@code repository}, and points {@code tag} (null: none) at it. Unlike a push, the
+     * blobs and child manifests it references need not be here: the cache fetches them when they are asked
+     * for. It is parsed all the same, so nothing malformed is stored.
+     */
+    public Digest storeFetched(RepositoryName repository, String tag, byte[] content, String contentType) {
+        Digest digest = Digest.sha256(sha256Hex(content));
+        ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
+        rescue.rescueOrAwaitDeletion(digest);
+        if (blobs.findStored(digest).isEmpty()) {
+            store.writeBytes(StorePaths.blobData(digest), content);
+        }
+        store.writeBytes(StorePaths.manifestRevisionLink(repository, digest), link(digest));
+        if (manifest.subject() != null) {
+            store.writeBytes(StorePaths.referrerDescriptor(repository, manifest.subject().digest(), digest),
+                    json.writeValueAsBytes(Referrer.of(digest, manifest, content.length)));
+        }
+        if (tag != null) {
+            tags.tag(repository, tag, digest);
+        }
+        return digest;
     }
 
     /**

@@ -1,0 +1,96 @@
+package dev.berth.registry.proxy;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The upstream's blob on its way into the store, copied to the client as it is read, except its last byte:
+ * that one is sent only by {@link #release()}, once the store verified the blob's digest. A blob that turns
+ * out truncated or corrupted therefore never reaches the client whole, and the client's answer ends short of
+ * its length, which every client reports as an error. A client that goes away does not stop the copy into
+ * the store: the next pull finds the blob cached.
+ */
+final class HeldBackCopy extends FilterInputStream {
+
+    private final OutputStream client;
+    private final Runnable progress;
+    private boolean holding;
+    private int held;
+    private boolean clientGone;
+    private long count;
+
+    /** @param progress called after each read (to renew the fetch's lease) */
+    HeldBackCopy(InputStream upstream, OutputStream client, Runnable progress) {
+        super(upstream);
+        this.client = client;
+        this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        int n = in.read(buffer, offset, length);
+        if (n <= 0) {
+            return n;
+        }
+        count += n;
+        if (holding) {
+            send(held, buffer, offset, n - 1);
+        } else {
+            send(-1, buffer, offset, n - 1);
+        }
+        held = buffer[offset + n - 1] & 0xff;
+        holding = true;
+        progress.run();
+        return n;
+    }
+
+    @Override
+    public long skip(long n) {
+        return 0; // every byte must pass through read
+    }
+
+    /** Bytes read from the upstream so far. */
+    long count() {
+        return count;
+    }
+
+    /** Sends the byte held back and flushes: the store has the blob, verified. */
+    void release() {
+        if (holding) {
+            send(held, null, 0, 0);
+            holding = false;
+        }
+        if (!clientGone) {
+            try {
+                client.flush();
+            } catch (IOException e) {
+                clientGone = true;
+            }
+        }
+    }
+
+    private void send(int first, byte[] buffer, int offset, int length) {
+        if (clientGone) {
+            return;
+        }
+        try {
+            if (first >= 0) {
+                client.write(first);
+            }
+            if (length > 0) {
+                client.write(buffer, offset, length);
+            }
+        } catch (IOException e) {
+            clientGone = true;
+        }
+    }
+}
