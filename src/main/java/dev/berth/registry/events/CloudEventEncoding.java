@@ -2,6 +2,8 @@ package dev.berth.registry.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.net.URI;
+import java.net.URISyntaxException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,14 +53,19 @@ final class CloudEventEncoding implements EventEncoding {
 
     /**
      * The configured source, else {@code /berth/} and the host the request named: the registry as its clients
-     * know it, the same for every copy of the event.
+     * know it, the same for every copy of the event. Escaped where a path may not hold the host as it is (the
+     * brackets of an IPv6 address).
      */
     private String sourceOf(JsonNode event) {
         if (source != null) {
             return source;
         }
         String host = event.path("request").path("host").asString("");
-        return "/berth/" + (host.isBlank() ? "registry" : host);
+        try {
+            return new URI(null, null, "/berth/" + (host.isBlank() ? "registry" : host), null).toASCIIString();
+        } catch (URISyntaxException e) {
+            return "/berth/registry";
+        }
     }
 
     /** {@code repository:tag} when a tag was named, else {@code repository@digest}. */

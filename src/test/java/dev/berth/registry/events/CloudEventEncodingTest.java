@@ -66,6 +66,14 @@ class CloudEventEncodingTest {
     }
 
     @Test
+    void aHostAPathCannotHoldAsItIsIsEscapedInTheSource() {
+        byte[] event = new String(stored("delete", "{\"repository\":\"team/app\",\"tag\":\"old\"}"),
+                StandardCharsets.UTF_8).replace("registry.example.com:5000", "[::1]:5000")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(encode(null, event).path("source").asString()).isEqualTo("/berth/%5B::1%5D:5000");
+    }
+
+    @Test
     void theConfiguredSourceNamesTheRegistry() {
         JsonNode event = encode("https://registry.example.com", stored("delete",
                 "{\"repository\":\"team/app\",\"tag\":\"old\"}"));
