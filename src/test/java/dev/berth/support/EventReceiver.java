@@ -20,8 +20,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A receiver of notifications on loopback: collects every event POSTed to it with the request's headers,
- * answers 200, or the status it is told to, and can be stopped and started again on the same port.
+ * A receiver of notifications on loopback: collects every event POSTed to it in Distribution's envelope with the
+ * request's headers, and every request as it came (a CloudEvent, say); answers 200, or the status it is told to,
+ * and can be stopped and started again on the same port.
  */
 public final class EventReceiver implements AutoCloseable {
 
@@ -42,8 +43,18 @@ public final class EventReceiver implements AutoCloseable {
         }
     }
 
+    /** One request as it came, whatever it carried (an envelope, a CloudEvent), and the status it was answered. */
+    public record Post(JsonNode body, Map<String, List<String>> headers, int answered) {
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
     private final JsonMapper json = JsonMapper.builder().build();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<Post> posts = new CopyOnWriteArrayList<>();
     private int port;
     private volatile int status = 200;
     private volatile int attempts;
@@ -71,10 +82,11 @@ public final class EventReceiver implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             attempts++;
             int answer = status;
+            JsonNode content = json.readTree(new String(body, StandardCharsets.UTF_8));
+            Map<String, List<String>> headers = Map.copyOf(exchange.getRequestHeaders());
+            posts.add(new Post(content, headers, answer));
             if (answer / 100 == 2) {
-                JsonNode envelope = json.readTree(new String(body, StandardCharsets.UTF_8));
-                Map<String, List<String>> headers = Map.copyOf(exchange.getRequestHeaders());
-                for (JsonNode event : envelope.path("events")) {
+                for (JsonNode event : content.path("events")) { // Distribution's envelope
                     received.add(new Received(event, headers, Instant.now()));
                 }
             }
@@ -110,6 +122,11 @@ public final class EventReceiver implements AutoCloseable {
 
     public List<Received> received() {
         return new ArrayList<>(received);
+    }
+
+    /** Every request that reached it with a body, in the order they came, whatever it answered. */
+    public List<Post> posts() {
+        return new ArrayList<>(posts);
     }
 
     /** The distinct ids of the events received. */

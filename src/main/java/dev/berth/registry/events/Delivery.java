@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -12,16 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One attempt to hand an event of the outbox to its endpoint: POSTs it in an envelope, deletes it from the
+ * One attempt to hand an event of the outbox to its endpoint: POSTs it in the endpoint's format (Distribution's
+ * envelope or a CloudEvent, {@link EventEncoding}), deletes it from the
  * outbox once the endpoint answered 2xx, and gives it up (deleted, counted, logged) once it is older than the
  * endpoint's {@code max-age}. Header values are never logged.
  */
 final class Delivery {
 
-    static final String MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json";
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
-    private static final byte[] ENVELOPE_START = "{\"events\":[".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] ENVELOPE_END = "]}".getBytes(StandardCharsets.UTF_8);
 
     enum Outcome {
         /** The endpoint took it (2xx); it is gone from the outbox. */
@@ -63,14 +60,11 @@ final class Delivery {
     }
 
     private boolean post(ConfiguredEndpoint endpoint, byte[] event) {
-        byte[] body = new byte[ENVELOPE_START.length + event.length + ENVELOPE_END.length];
-        System.arraycopy(ENVELOPE_START, 0, body, 0, ENVELOPE_START.length);
-        System.arraycopy(event, 0, body, ENVELOPE_START.length, event.length);
-        System.arraycopy(ENVELOPE_END, 0, body, ENVELOPE_START.length + event.length, ENVELOPE_END.length);
+        EventEncoding encoding = endpoint.encoding();
         HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.settings().url())
                 .timeout(endpoint.settings().timeout())
-                .header("Content-Type", MEDIA_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .header("Content-Type", encoding.mediaType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.body(event)));
         for (Map.Entry<String, String> header : endpoint.headers().entrySet()) {
             request.header(header.getKey(), header.getValue());
         }

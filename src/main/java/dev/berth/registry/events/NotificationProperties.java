@@ -3,12 +3,14 @@ package dev.berth.registry.events;
 import dev.berth.settings.InvalidSettingException;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,11 +28,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sweepAfter an event is left to its writer this long before the sweeper delivers it
  * @param sweepBatch the most events one sweep delivers per endpoint
  * @param lockTimeout how long a replica's claim on sweeping an endpoint lasts if it dies holding it
+ * @param cloudeventsSource the {@code source} of the CloudEvents sent to endpoints of format {@code cloudevents}:
+ *     a URI reference naming this registry; unset, {@code /berth/<the host the request named>}
  */
 @ConfigurationProperties("berth.notifications")
 public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @DefaultValue("1000") int queueSize,
         @DefaultValue("5s") Duration sweepInterval, @DefaultValue("10s") Duration sweepAfter,
-        @DefaultValue("100") int sweepBatch, @DefaultValue("2m") Duration lockTimeout) {
+        @DefaultValue("100") int sweepBatch, @DefaultValue("2m") Duration lockTimeout, String cloudeventsSource) {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(?:[-_][a-z0-9]+)*");
 
@@ -41,6 +45,8 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
         positive("berth.notifications.sweep-interval", sweepInterval);
         positive("berth.notifications.sweep-after", sweepAfter);
         positive("berth.notifications.lock-timeout", lockTimeout);
+        cloudeventsSource = cloudeventsSource == null || cloudeventsSource.isBlank() ? null : cloudeventsSource.strip();
+        checkUriReference("berth.notifications.cloudevents-source", cloudeventsSource);
         Set<String> names = new HashSet<>();
         for (int i = 0; i < endpoints.size(); i++) {
             String property = "berth.notifications.endpoints[" + i + "]";
@@ -70,16 +76,20 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
      *     {@code max}
      * @param maxAge an event still not delivered this long after it happened is given up (deleted, counted,
      *     logged)
+     * @param format {@code distribution} (Distribution's envelope) or {@code cloudevents} (one CloudEvent per
+     *     request)
      */
     public record Endpoint(String name, URI url, @DefaultValue Map<String, String> headers, Path headersFile,
             @DefaultValue({"push", "delete"}) List<EventAction> actions, @DefaultValue("**") List<String> repositories,
-            @DefaultValue("5s") Duration timeout, @DefaultValue Backoff backoff, @DefaultValue("24h") Duration maxAge) {
+            @DefaultValue("5s") Duration timeout, @DefaultValue Backoff backoff, @DefaultValue("24h") Duration maxAge,
+            @DefaultValue("distribution") NotificationFormat format) {
 
         public Endpoint {
             headers = headers == null ? Map.of() : Map.copyOf(headers);
             actions = actions == null ? List.of(EventAction.PUSH, EventAction.DELETE) : List.copyOf(actions);
             repositories = repositories == null ? List.of("**") : List.copyOf(repositories);
             backoff = backoff == null ? new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)) : backoff;
+            format = format == null ? NotificationFormat.DISTRIBUTION : format;
         }
 
         @Override
@@ -87,7 +97,7 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
             // Header values are secrets: never printed.
             return "Endpoint[" + name + " " + url + ", headers " + headers.keySet()
                     + (headersFile == null ? "" : " and those of " + headersFile) + ", actions " + actions
-                    + ", repositories " + repositories + "]";
+                    + ", repositories " + repositories + ", format " + format.name().toLowerCase(Locale.ROOT) + "]";
         }
     }
 
@@ -166,6 +176,18 @@ public record NotificationProperties(@DefaultValue List<Endpoint> endpoints, @De
             headers.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
         }
         return headers;
+    }
+
+    private static void checkUriReference(String property, String value) {
+        if (value == null) {
+            return;
+        }
+        try {
+            new URI(value);
+        } catch (URISyntaxException e) {
+            throw new InvalidSettingException(property, "'" + value + "' is not a URI reference",
+                    "name this registry, as https://registry.example.com or /berth/prod, or remove it", e);
+        }
     }
 
     private static void positive(String property, int value) {

@@ -51,7 +51,8 @@ public class RegistryNotifications implements SmartLifecycle {
             Optional<NotificationObserver> observer, Optional<Clock> clock) {
         List<ConfiguredEndpoint> configured = new ArrayList<>();
         for (int i = 0; i < properties.endpoints().size(); i++) {
-            configured.add(ConfiguredEndpoint.of(properties.endpoints().get(i), i));
+            configured.add(ConfiguredEndpoint.of(properties.endpoints().get(i), i, json,
+                    properties.cloudeventsSource()));
         }
         this.endpoints = List.copyOf(configured);
         this.clock = clock.orElse(Clock.systemUTC());

@@ -136,6 +136,74 @@ class NotificationDeliveryTest {
                 .doesNotContain("secret-from-file").doesNotContain("secret-from-elsewhere");
     }
 
+    /**
+     * Next to an endpoint of the default format, which keeps Distribution's envelope, an endpoint of format
+     * {@code cloudevents} gets one CloudEvent per request carrying the very event the other endpoint got, under
+     * its id; sent again after the receiver failed, it comes with the same id.
+     */
+    @Test
+    void anEndpointOfFormatCloudeventsGetsTheEventAsACloudEventUnderItsIdEachTimeItIsSent() throws Exception {
+        try (EventReceiver receiver = EventReceiver.start();
+                EventReceiver cloud = EventReceiver.start();
+                BerthServer berth = BerthServer.startOnFilesystem(work.resolve("store"), args(receiver,
+                        "--berth.notifications.cloudevents-source=https://registry.example.com",
+                        "--berth.notifications.endpoints[1].name=knative",
+                        "--berth.notifications.endpoints[1].url=" + cloud.url(),
+                        "--berth.notifications.endpoints[1].format=cloudevents",
+                        "--berth.notifications.endpoints[1].backoff.initial=100ms",
+                        "--berth.notifications.endpoints[1].backoff.max=300ms").toArray(String[]::new))) {
+            cloud.answer(500);
+            byte[] config = RandomBytes.randomBytes(40);
+            pushBlob(berth, "app/ce", config);
+            byte[] manifest = manifest(config);
+            String digest = Sha256.digest(manifest);
+            expect(201, Http.sendText("PUT", berth.uri("/v2/app/ce/manifests/v1"), manifest,
+                    "Content-Type", MANIFEST_TYPE));
+            Instant deadline = Instant.now().plus(WAIT);
+            while (cloud.attempts() < 2) { // refused, and refused again
+                assertThat(Instant.now()).as("the CloudEvents endpoint is tried").isBefore(deadline);
+                Thread.sleep(20);
+            }
+            cloud.answer(200);
+            expect(202, Http.sendText("DELETE", berth.uri("/v2/app/ce/manifests/" + digest), null));
+
+            List<EventReceiver.Received> events = receiver.await(WAIT, all -> all.size() >= 2);
+            assertThat(events).extracting(EventReceiver.Received::action).containsExactly("push", "delete");
+            assertThat(events).allSatisfy(event -> assertThat(event.header("Content-Type")).isEqualTo(MEDIA_TYPE));
+            List<String> ids = events.stream().map(EventReceiver.Received::id).toList();
+            while (cloud.posts().stream().filter(post -> post.answered() == 200)
+                    .map(post -> post.body().path("id").asString()).distinct().count() < 2) {
+                assertThat(Instant.now()).as("both CloudEvents arrive: %s", cloud.posts()).isBefore(deadline);
+                Thread.sleep(20);
+            }
+            List<EventReceiver.Post> posts = cloud.posts();
+            List<EventReceiver.Post> refused = posts.stream().filter(post -> post.answered() == 500).toList();
+            List<EventReceiver.Post> taken = posts.stream().filter(post -> post.answered() == 200).toList();
+            assertThat(refused).hasSizeGreaterThanOrEqualTo(2).allSatisfy(post -> assertThat(
+                    post.body().path("id").asString()).as("the same id each time it is sent").isEqualTo(ids.get(0)));
+            assertThat(taken.stream().map(post -> post.body().path("id").asString()).distinct())
+                    .as("the ids of Distribution's events, in order").containsExactlyElementsOf(ids);
+
+            for (EventReceiver.Post post : posts) {
+                assertThat(post.header("Content-Type")).startsWith("application/cloudevents+json");
+                JsonNode event = post.body();
+                assertThat(event.has("events")).as("one event, not an envelope").isFalse();
+                assertThat(event.path("specversion").asString()).isEqualTo("1.0");
+                assertThat(event.path("source").asString()).isEqualTo("https://registry.example.com");
+                assertThat(event.path("datacontenttype").asString()).isEqualTo("application/json");
+                JsonNode data = events.get(ids.indexOf(event.path("id").asString())).event();
+                assertThat(event.path("data")).as("Distribution's event, whole").isEqualTo(data);
+                assertThat(event.path("time").asString()).isEqualTo(data.path("timestamp").asString());
+            }
+            JsonNode push = taken.get(0).body();
+            assertThat(push.path("type").asString()).isEqualTo("dev.berth.registry.pushed");
+            assertThat(push.path("subject").asString()).isEqualTo("app/ce:v1");
+            JsonNode delete = taken.get(taken.size() - 1).body();
+            assertThat(delete.path("type").asString()).isEqualTo("dev.berth.registry.deleted");
+            assertThat(delete.path("subject").asString()).isEqualTo("app/ce@" + digest);
+        }
+    }
+
     @Test
     void aReceiverThatFailsOrIsDownForAWhileGetsEveryEventOnceBack() throws Exception {
         try (EventReceiver receiver = EventReceiver.start();

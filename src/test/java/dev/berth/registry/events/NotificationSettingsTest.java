@@ -52,6 +52,13 @@ class NotificationSettingsTest {
                 Arguments.of("an unknown action", List.of(ENDPOINT + "name=ci",
                         ENDPOINT + "url=http://127.0.0.1:9/hook", ENDPOINT + "actions=push,tag"),
                         "Failed to bind properties under 'berth.notifications.endpoints[0].actions"),
+                Arguments.of("an unknown format", List.of(ENDPOINT + "name=ci",
+                        ENDPOINT + "url=http://127.0.0.1:9/hook", ENDPOINT + "format=cloud-event"),
+                        "Failed to bind properties under 'berth.notifications.endpoints[0].format'"),
+                Arguments.of("a CloudEvents source that is no URI", List.of(ENDPOINT + "name=ci",
+                        ENDPOINT + "url=http://127.0.0.1:9/hook", ENDPOINT + "format=cloudevents",
+                        "--berth.notifications.cloudevents-source=registry example"),
+                        "berth.notifications.cloudevents-source: 'registry example' is not a URI reference"),
                 Arguments.of("a missing headers file", List.of(ENDPOINT + "name=ci",
                         ENDPOINT + "url=http://127.0.0.1:9/hook", ENDPOINT + "headers-file=" + work.resolve("none")),
                         "berth.notifications.endpoints[0].headers-file: " + work.resolve("none")
