@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -106,7 +107,7 @@ final class ManifestPruning {
         if (policy.isPresent()) {
             Set<String> deleted = new HashSet<>();
             for (TagLink tag : TagRetention.unkept(policy.get(), tags, clock.instant())) {
-                if (deleteTag(repository, tag, tally.dryRun)) {
+                if (deleteTag(repository, tag, tally.dryRun, () -> true)) {
                     deleted.add(tag.tag());
                     tally.add(repository, tag.tag(), tag.digest(), policy.get().describe(), true);
                 }
@@ -171,8 +172,8 @@ final class ManifestPruning {
         tags.stream().filter(tag -> !tag.pushedAt().isBefore(cutoff)).forEach(tag -> used.add(tag.digest()));
         Set<Digest> kept = UntaggedManifests.reached(used, outlines);
         for (TagLink tag : tags) {
-            if (!kept.contains(tag.digest()) && unusedSince(repository, tag.digest(), cutoff)
-                    && deleteTag(repository, tag, tally.dryRun)) {
+            if (!kept.contains(tag.digest())
+                    && deleteTag(repository, tag, tally.dryRun, () -> unusedSince(repository, tag.digest(), cutoff))) {
                 if (!tally.dryRun) {
                     eviction.forgetTag(repository, tag.tag());
                 }
@@ -245,14 +246,19 @@ final class ManifestPruning {
     }
 
     /**
-     * Deletes the tag if its current link is still the one listed: same manifest, not written since. A push of
+     * Deletes the tag if its current link is still the one listed (same manifest, not written since) and
+     * {@code stillUnused} (its eviction: not pulled since). A push of
      * the tag after this check and before the deletion is lost (see the class comment).
      */
-    private boolean deleteTag(RepositoryName repository, TagLink listed, boolean dryRun) {
+    private boolean deleteTag(RepositoryName repository, TagLink listed, boolean dryRun, BooleanSupplier stillUnused) {
         steps.untagging(repository, listed.tag());
         Optional<TagLink> now = current(repository, listed.tag());
         if (now.isEmpty() || !now.get().equals(listed)) {
             log.debug("garbage collection keeps tag {}:{}: pushed again during the run", repository, listed.tag());
+            return false;
+        }
+        if (!stillUnused.getAsBoolean()) {
+            log.debug("garbage collection keeps tag {}:{}: pulled during the run", repository, listed.tag());
             return false;
         }
         if (!dryRun) {
