@@ -35,6 +35,8 @@ package dev.berth.registry;
  *                                                                replica's), which every replica answers
  *   proxy/tag-checks/<name>/_tags/<tag>                   (+)    when a cached tag was last checked against
  *                                                                its upstream (the pull-through cache)
+ *   proxy/pulled/<name>/_manifests/<algorithm>/<hex>      (+)    when a cached manifest was last pulled (by
+ *                                                                tag or digest), to within an hour
  *   proxy/fetching/<algorithm>/<hex>                      (+)    the lease of the one replica fetching a blob
  *                                                                from an upstream, while it does
  *   health/<uuid>                                         (+)    a replica's readiness probe, written and
@@ -69,6 +71,11 @@ public final class StorePaths {
     /** When the pull-through cache last checked a cached tag against its upstream. */
     public static String proxyTagCheck(RepositoryName repository, String tag) {
         return "berth/proxy/tag-checks/" + repository + "/_tags/" + tag;
+    }
+
+    /** When a manifest of a cached repository was last pulled, for its eviction. */
+    public static String proxyPulled(RepositoryName repository, Digest manifest) {
+        return "berth/proxy/pulled/" + repository + "/_manifests/" + manifest.algorithm() + "/" + manifest.hex();
     }
 
     /** The lease of the replica fetching a blob from an upstream registry. */

@@ -160,12 +160,13 @@ class HelmChartTest {
                 .set("proxy.rules[0].username", "puller")
                 .set("proxy.rules[0].passwordKey", "hub-password")
                 .set("proxy.rules[0].tagTtl", "10m")
+                .set("proxy.rules[0].evictAfter", "30d")
                 .set("proxy.credentials.existingSecret", "upstream-passwords")), Deployment.class);
         assertThat(container(deployment).getArgs()).contains("--berth.proxy.rules[0].prefix=hub",
                 "--berth.proxy.rules[0].upstream=https://registry.example.com",
                 "--berth.proxy.rules[0].username=puller",
                 "--berth.proxy.rules[0].password-file=/etc/berth/proxy/hub-password",
-                "--berth.proxy.rules[0].tag-ttl=10m");
+                "--berth.proxy.rules[0].tag-ttl=10m", "--berth.proxy.rules[0].evict-after=30d");
         assertThat(container(deployment).getVolumeMounts()).anySatisfy(mount -> {
             assertThat(mount.getName()).isEqualTo("proxy-credentials");
             assertThat(mount.getMountPath()).isEqualTo("/etc/berth/proxy");
@@ -175,8 +176,10 @@ class HelmChartTest {
                 .filteredOn(volume -> volume.getName().equals("proxy-credentials"))
                 .singleElement().satisfies(volume ->
                         assertThat(volume.getSecret().getSecretName()).isEqualTo("upstream-passwords"));
-        assertThat(container(one(render(t -> t.set("proxy.mirror", "https://registry.example.com")), Deployment.class))
-                .getArgs()).contains("--berth.proxy.mirror.upstream=https://registry.example.com")
+        assertThat(container(one(render(t -> t.set("proxy.mirror", "https://registry.example.com")
+                .set("proxy.mirrorEvictAfter", "14d")), Deployment.class)).getArgs())
+                .contains("--berth.proxy.mirror.upstream=https://registry.example.com",
+                        "--berth.proxy.mirror.evict-after=14d")
                 .noneMatch(arg -> arg.contains("rules["));
         assertThatThrownBy(() -> render(t -> t.set("proxy.mirror", "registry.example.com"))).hasMessageContaining("mirror");
     }

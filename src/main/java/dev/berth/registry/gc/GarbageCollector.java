@@ -61,18 +61,26 @@ public class GarbageCollector {
 
     @Autowired
     public GarbageCollector(StorageDriver store, RepositoryCatalog catalog, Documents documents, JsonMapper json,
-            GcProperties properties, Optional<GcEvents> events, Optional<Clock> clock) {
+            GcProperties properties, Optional<GcEvents> events, Optional<Clock> clock,
+            Optional<CacheEviction> eviction) {
         this(store, catalog, documents, json, properties, events.orElse(GcEvents.NONE),
-                clock.orElse(Clock.systemUTC()), GcSteps.NONE, duration -> Thread.sleep(duration.toMillis()));
+                clock.orElse(Clock.systemUTC()), GcSteps.NONE, duration -> Thread.sleep(duration.toMillis()),
+                eviction.orElse(CacheEviction.NONE));
     }
 
     GarbageCollector(StorageDriver store, RepositoryCatalog catalog, Documents documents, JsonMapper json,
             GcProperties properties, GcEvents events, Clock clock, GcSteps steps, Pause pause) {
+        this(store, catalog, documents, json, properties, events, clock, steps, pause, CacheEviction.NONE);
+    }
+
+    GarbageCollector(StorageDriver store, RepositoryCatalog catalog, Documents documents, JsonMapper json,
+            GcProperties properties, GcEvents events, Clock clock, GcSteps steps, Pause pause,
+            CacheEviction eviction) {
         this.store = store;
         this.markers = new BlobMarkers(store, json);
         this.blobs = new StoredBlobs(store);
         this.walk = new ManifestWalk(store, catalog, documents, json);
-        this.pruning = new ManifestPruning(store, catalog, documents, json, properties, clock, steps);
+        this.pruning = new ManifestPruning(store, catalog, documents, json, properties, eviction, clock, steps);
         this.lastReport = new LastGcReport(store, documents, json);
         this.properties = properties;
         this.events = events;

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,7 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The first step of a garbage collection run: in each repository, deletes the tags its retention policy does
  * not keep, then the manifest revisions no remaining tag reaches ({@code berth.gc.delete-untagged}), then the
- * referrers whose subject is gone ({@code berth.gc.delete-orphaned-referrers}). The blobs of what it deletes
+ * referrers whose subject is gone ({@code berth.gc.delete-orphaned-referrers}). Before those, in the repositories
+ * of the pull-through cache that evict, it deletes the tags and manifests nobody pulled for a while
+ * ({@link CacheEviction}); a later pull fetches them again from the upstream. The blobs of what it deletes
  * are then collected by the same run's mark and sweep, when older than the grace time, or by a later run.
  *
  * <p>Decisions are made from a listing taken at the start of each repository, while pushes go on; each
@@ -58,16 +61,18 @@ final class ManifestPruning {
     private final RepositoryCatalog catalog;
     private final ManifestRevisions revisions;
     private final GcProperties properties;
+    private final CacheEviction eviction;
     private final TagRetention retention;
     private final Clock clock;
     private final GcSteps steps;
 
     ManifestPruning(StorageDriver store, RepositoryCatalog catalog, Documents documents, JsonMapper json,
-            GcProperties properties, Clock clock, GcSteps steps) {
+            GcProperties properties, CacheEviction eviction, Clock clock, GcSteps steps) {
         this.store = store;
         this.catalog = catalog;
         this.revisions = new ManifestRevisions(store, documents, json);
         this.properties = properties;
+        this.eviction = eviction;
         this.retention = new TagRetention(properties.retention());
         this.clock = clock;
         this.steps = steps;
@@ -78,7 +83,7 @@ final class ManifestPruning {
      * runs before each (the run renews its lease).
      */
     Outcome prune(boolean dryRun, Runnable betweenRepositories) {
-        if (!properties.prunes()) {
+        if (!properties.prunes() && !eviction.any()) {
             return Outcome.NONE;
         }
         Tally tally = new Tally(dryRun);
@@ -90,6 +95,7 @@ final class ManifestPruning {
     }
 
     private void prune(RepositoryName repository, Tally tally) {
+        eviction.evictAfter(repository).ifPresent(evictAfter -> evict(repository, evictAfter, tally));
         Optional<TagRetention.Policy> policy = retention.governing(repository.value());
         boolean manifests = properties.deleteUntagged().enabled() || properties.deleteOrphanedReferrers();
         if (policy.isEmpty() && !manifests) {
@@ -101,7 +107,7 @@ final class ManifestPruning {
         if (policy.isPresent()) {
             Set<String> deleted = new HashSet<>();
             for (TagLink tag : TagRetention.unkept(policy.get(), tags, clock.instant())) {
-                if (deleteTag(repository, tag, tally.dryRun)) {
+                if (deleteTag(repository, tag, tally.dryRun, () -> true)) {
                     deleted.add(tag.tag());
                     tally.add(repository, tag.tag(), tag.digest(), policy.get().describe(), true);
                 }
@@ -141,6 +147,63 @@ final class ManifestPruning {
                 }
             }
         }
+    }
+
+    /**
+     * Evicts from a cached repository the tags and manifests nobody pulled for {@code evictAfter}. A manifest
+     * stays when it was stored or pulled (by tag or digest) within that time, and so does everything it
+     * reaches (an index's platform images, its referrers) and every tag naming what stays. A pull is recorded
+     * hourly at most, so an hour is added; the time is never shorter than the grace time. Each deletion checks
+     * again right before it that the tag or manifest is still unpulled and unchanged, as the other prunings do;
+     * a pull that lands after that check is served, and the next pull fetches the content again.
+     */
+    private void evict(RepositoryName repository, Duration evictAfter, Tally tally) {
+        Duration age = evictAfter.plus(CacheEviction.RECORDED_EVERY);
+        Instant cutoff = clock.instant().minus(age.compareTo(properties.grace()) < 0 ? properties.grace() : age);
+        String rule = "evicted: not pulled for " + RetentionPolicy.format(evictAfter);
+        List<TagLink> tags = tags(repository);
+        Map<Digest, Outline> outlines = outlines(repository);
+        Set<Digest> used = new HashSet<>();
+        for (Digest manifest : outlines.keySet()) {
+            if (!unusedSince(repository, manifest, cutoff)) {
+                used.add(manifest);
+            }
+        }
+        tags.stream().filter(tag -> !tag.pushedAt().isBefore(cutoff)).forEach(tag -> used.add(tag.digest()));
+        Set<Digest> kept = UntaggedManifests.reached(used, outlines);
+        for (TagLink tag : tags) {
+            if (!kept.contains(tag.digest())
+                    && deleteTag(repository, tag, tally.dryRun, () -> unusedSince(repository, tag.digest(), cutoff))) {
+                if (!tally.dryRun) {
+                    eviction.forgetTag(repository, tag.tag());
+                }
+                tally.add(repository, tag.tag(), tag.digest(), rule, true);
+            }
+        }
+        for (Digest manifest : outlines.keySet()) {
+            if (kept.contains(manifest)) {
+                continue;
+            }
+            steps.pruning(repository, manifest);
+            if (store.stat(StorePaths.manifestRevisionLink(repository, manifest)).isPresent()
+                    && unusedSince(repository, manifest, cutoff)) {
+                if (!tally.dryRun) {
+                    eviction.forgetManifest(repository, manifest); // first: a record left alone would keep nothing
+                    revisions.delete(repository, manifest);
+                }
+                tally.add(repository, null, manifest, rule, false);
+            }
+        }
+    }
+
+    /** Whether the manifest was neither stored (its revision link written) nor pulled since {@code cutoff}. */
+    private boolean unusedSince(RepositoryName repository, Digest manifest, Instant cutoff) {
+        Optional<ObjectInfo> link = store.stat(StorePaths.manifestRevisionLink(repository, manifest));
+        if (link.isPresent() && !link.get().modifiedAt().isBefore(cutoff)) {
+            return false;
+        }
+        Optional<Instant> pulled = eviction.lastPulled(repository, manifest);
+        return pulled.isEmpty() || pulled.get().isBefore(cutoff);
     }
 
     /** The repository's tags whose current link names a manifest, with their push times. */
@@ -183,14 +246,19 @@ final class ManifestPruning {
     }
 
     /**
-     * Deletes the tag if its current link is still the one listed: same manifest, not written since. A push of
+     * Deletes the tag if its current link is still the one listed (same manifest, not written since) and
+     * {@code stillUnused} (its eviction: not pulled since). A push of
      * the tag after this check and before the deletion is lost (see the class comment).
      */
-    private boolean deleteTag(RepositoryName repository, TagLink listed, boolean dryRun) {
+    private boolean deleteTag(RepositoryName repository, TagLink listed, boolean dryRun, BooleanSupplier stillUnused) {
         steps.untagging(repository, listed.tag());
         Optional<TagLink> now = current(repository, listed.tag());
         if (now.isEmpty() || !now.get().equals(listed)) {
             log.debug("garbage collection keeps tag {}:{}: pushed again during the run", repository, listed.tag());
+            return false;
+        }
+        if (!stillUnused.getAsBoolean()) {
+            log.debug("garbage collection keeps tag {}:{}: pulled during the run", repository, listed.tag());
             return false;
         }
         if (!dryRun) {
@@ -212,6 +280,9 @@ final class ManifestPruning {
         }
         if (!tally.dryRun) {
             revisions.delete(repository, manifest);
+            if (eviction.evictAfter(repository).isPresent()) {
+                eviction.forgetManifest(repository, manifest);
+            }
         }
         tally.add(repository, null, manifest, rule, false);
         return true;

@@ -46,7 +46,7 @@ public record RetentionPolicy(String repositories, Integer keepNewest, @DefaultV
     }
 
     /** A duration as it is written in application.yaml: {@code 14d}, {@code 36h}, {@code 90s}. */
-    static String format(Duration duration) {
+    public static String format(Duration duration) {
         if (duration.isZero() || duration.toMillis() % 1000 != 0) {
             return duration.toMillis() + "ms";
         }

@@ -30,9 +30,11 @@ public record ProxyProperties(@DefaultValue List<Rule> rules, Rule mirror) {
      * @param tagTtl how long a cached tag is served before it is checked against the upstream again
      * @param connectTimeout how long to wait for a connection to the upstream
      * @param readTimeout how long to wait for the upstream's answer, and for each part of its body
+     * @param evictAfter garbage collection deletes cached tags and manifests not pulled for this long (and
+     *     then their blobs); unset: cached content is kept for ever
      */
     public record Rule(String prefix, URI upstream, String username, Path passwordFile,
             @DefaultValue("5m") Duration tagTtl, @DefaultValue("5s") Duration connectTimeout,
-            @DefaultValue("60s") Duration readTimeout) {
+            @DefaultValue("60s") Duration readTimeout, Duration evictAfter) {
     }
 }

@@ -1,8 +1,11 @@
 package dev.berth.registry.proxy;
 
 import dev.berth.registry.RepositoryName;
+import dev.berth.registry.gc.CacheEviction;
+import dev.berth.registry.gc.RetentionPolicy;
 import dev.berth.settings.InvalidSettingException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ProxyRules {
 
     /** A prefix rule with its upstream's client; {@code prefix} is empty for the mirror. */
-    private record Entry(String prefix, UpstreamRegistry upstream) {
+    private record Entry(String prefix, UpstreamRegistry upstream, Duration evictAfter) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -38,7 +41,7 @@ public class ProxyRules {
                         "Remove it, or make the mirror a rule of berth.proxy.rules.");
             }
             check("berth.proxy.mirror", mirrorRule);
-            entries.add(new Entry("", new UpstreamRegistry(mirrorRule, json, observed)));
+            entries.add(new Entry("", new UpstreamRegistry(mirrorRule, json, observed), mirrorRule.evictAfter()));
             return;
         }
         for (int i = 0; i < properties.rules().size(); i++) {
@@ -57,19 +60,30 @@ public class ProxyRules {
                 }
             }
             check(property, rule);
-            entries.add(new Entry(rule.prefix(), new UpstreamRegistry(rule, json, observed)));
+            entries.add(new Entry(rule.prefix(), new UpstreamRegistry(rule, json, observed), rule.evictAfter()));
         }
     }
 
     /** The cached repository {@code name} is, if a rule (or the mirror) covers it. */
     public Optional<CachedRepository> find(RepositoryName name) {
+        return entry(name).map(entry -> new CachedRepository(name, entry.prefix().isEmpty() ? name.value()
+                : name.value().substring(entry.prefix().length() + 1), entry.upstream()));
+    }
+
+    /** How long the content of {@code name} may go unpulled before it is evicted; empty: not cached, or kept. */
+    public Optional<Duration> evictAfter(RepositoryName name) {
+        return entry(name).map(Entry::evictAfter);
+    }
+
+    /** Whether any rule evicts content not pulled for a while. */
+    public boolean evicts() {
+        return entries.stream().anyMatch(entry -> entry.evictAfter() != null);
+    }
+
+    private Optional<Entry> entry(RepositoryName name) {
         for (Entry entry : entries) {
-            if (entry.prefix().isEmpty()) {
-                return Optional.of(new CachedRepository(name, name.value(), entry.upstream()));
-            }
-            if (name.value().startsWith(entry.prefix() + "/")) {
-                return Optional.of(new CachedRepository(name, name.value().substring(entry.prefix().length() + 1),
-                        entry.upstream()));
+            if (entry.prefix().isEmpty() || name.value().startsWith(entry.prefix() + "/")) {
+                return Optional.of(entry);
             }
         }
         return Optional.empty();
@@ -86,7 +100,8 @@ public class ProxyRules {
     /** Each prefix ("" for the mirror) with its upstream's URL, for the start-up summary. */
     public List<String> describe() {
         return entries.stream().map(e -> (e.prefix().isEmpty() ? "*" : e.prefix() + "/*") + " <- "
-                + e.upstream().baseUrl()).toList();
+                + e.upstream().baseUrl() + (e.evictAfter() == null ? ""
+                        : " (evicted after " + RetentionPolicy.format(e.evictAfter()) + " unpulled)")).toList();
     }
 
     private static boolean covers(String prefix, String candidate) {
@@ -118,6 +133,11 @@ public class ProxyRules {
                 || rule.readTimeout().isNegative() || rule.readTimeout().isZero()) {
             throw new InvalidSettingException(property, "tag-ttl is negative or a timeout is not positive",
                     "Set tag-ttl to 0 or more, connect-timeout and read-timeout above 0.");
+        }
+        if (rule.evictAfter() != null && rule.evictAfter().compareTo(CacheEviction.RECORDED_EVERY) < 0) {
+            throw new InvalidSettingException(property + ".evict-after", RetentionPolicy.format(rule.evictAfter())
+                    + " is shorter than " + RetentionPolicy.format(CacheEviction.RECORDED_EVERY) + ", how often a pull is"
+                    + " recorded", "Set it to days, such as 30d, or leave it unset to keep cached content.");
         }
     }
 }

@@ -58,6 +58,7 @@ public class PullThroughCache {
     private final Documents documents;
     private final ManifestProperties manifestLimits;
     private final TagChecks checks;
+    private final PullRecords pulls;
     private final ProxyEvents events;
     private final Clock clock;
     private final Map<RepositoryName, Instant> lastWarned = new ConcurrentHashMap<>();
@@ -68,7 +69,8 @@ public class PullThroughCache {
 
     PullThroughCache(ProxyRules rules, ManifestService manifests, TagService tags, BlobService blobs,
             UploadService uploads, Documents documents, ManifestProperties manifestLimits, TagChecks checks,
-            StorageDriver store, JsonMapper json, Optional<ProxyEvents> events, Optional<Clock> clock) {
+            PullRecords pulls, StorageDriver store, JsonMapper json, Optional<ProxyEvents> events,
+            Optional<Clock> clock) {
         this.store = store;
         this.json = json;
         this.rules = rules;
@@ -79,6 +81,7 @@ public class PullThroughCache {
         this.documents = documents;
         this.manifestLimits = manifestLimits;
         this.checks = checks;
+        this.pulls = pulls;
         this.events = events.orElse(ProxyEvents.NONE);
         this.clock = clock.orElse(Clock.systemUTC());
     }
@@ -108,7 +111,7 @@ public class PullThroughCache {
                 events.miss(ProxyEvents.Kind.MANIFEST);
                 fetchManifest(repository, reference, digest, null);
             }
-            return manifests.get(name, reference, accepted);
+            return pulled(name, manifests.get(name, reference, accepted));
         }
         if (!TagService.isValid(reference)) {
             throw unknownManifest(repository, reference);
@@ -123,7 +126,13 @@ public class PullThroughCache {
         } else {
             recheck(repository, reference, cached.get());
         }
-        return manifests.get(name, reference, accepted);
+        return pulled(name, manifests.get(name, reference, accepted));
+    }
+
+    /** Records the pull (at most hourly), so that garbage collection keeps what is pulled. */
+    private StoredManifest pulled(RepositoryName name, StoredManifest manifest) {
+        pulls.pulled(name, manifest.digest());
+        return manifest;
     }
 
     /**

@@ -46,4 +46,9 @@ class TagChecks {
         store.writeBytes(StorePaths.proxyTagCheck(repository, tag),
                 clock.instant().toString().getBytes(StandardCharsets.UTF_8));
     }
+
+    /** Deletes the tag's check, once garbage collection evicted the tag. */
+    void forget(RepositoryName repository, String tag) {
+        store.delete(StorePaths.proxyTagCheck(repository, tag));
+    }
 }

@@ -137,6 +137,14 @@ final class GcServices implements AutoCloseable {
                 clock::advance);
     }
 
+    /** A collector that evicts, before it collects, what {@code eviction} says nobody pulled for long enough. */
+    GarbageCollector evicting(CacheEviction eviction, GcSteps steps) {
+        GcProperties properties = new GcProperties(false, Duration.ofHours(24), GRACE, SETTLE, false,
+                Duration.ofMinutes(10), null, false, null);
+        return new GarbageCollector(store, catalog, documents, JSON, properties, events, clock, steps,
+                clock::advance, eviction);
+    }
+
     /** Lets the grace time pass, so everything stored so far is old enough to collect. */
     void ageEverything() {
         clock.advance(GRACE.plusMinutes(1));

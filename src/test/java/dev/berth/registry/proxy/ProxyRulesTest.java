@@ -20,7 +20,12 @@ class ProxyRulesTest {
 
     private static ProxyProperties.Rule rule(String prefix, String upstream) {
         return new ProxyProperties.Rule(prefix, upstream == null ? null : URI.create(upstream), null, null,
-                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(60));
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(60), null);
+    }
+
+    private static ProxyProperties.Rule evicting(String prefix, Duration evictAfter) {
+        return new ProxyProperties.Rule(prefix, URI.create("https://upstream.example"), null, null,
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(60), evictAfter);
     }
 
     private static ProxyRules rules(List<ProxyProperties.Rule> rules, ProxyProperties.Rule mirror) {
@@ -60,11 +65,29 @@ class ProxyRulesTest {
         assertRefused(List.of(rule("hub", "https://a.example")), rule(null, "https://b.example"),
                 "berth.proxy.mirror.upstream");
         assertRefused(List.of(new ProxyProperties.Rule("hub", URI.create("https://a.example"), "user", null,
-                Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1))), null,
+                Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), null)), null,
                 "berth.proxy.rules[0].password-file");
         assertRefused(List.of(new ProxyProperties.Rule("hub", URI.create("https://a.example"), "user",
-                Path.of("/nonexistent/password"), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1))), null,
-                "berth.proxy.rules[0].password-file: cannot read");
+                Path.of("/nonexistent/password"), Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), null)),
+                null, "berth.proxy.rules[0].password-file: cannot read");
+        assertRefused(List.of(evicting("hub", Duration.ofMinutes(30))), null,
+                "berth.proxy.rules[0].evict-after: 30m is shorter than 1h");
+        assertRefused(List.of(), evicting(null, Duration.ZERO), "berth.proxy.mirror.evict-after");
+    }
+
+    @Test
+    void eachRuleEvictsAfterItsOwnTimeOrNever() {
+        ProxyRules rules = rules(List.of(evicting("hub", Duration.ofDays(30)), rule("ghcr", "https://b.example")),
+                null);
+        assertThat(rules.evicts()).isTrue();
+        assertThat(rules.evictAfter(new RepositoryName("hub/library/alpine"))).hasValue(Duration.ofDays(30));
+        assertThat(rules.evictAfter(new RepositoryName("ghcr/org/app"))).isEmpty();
+        assertThat(rules.evictAfter(new RepositoryName("team/app"))).as("not cached").isEmpty();
+        assertThat(rules.describe()).containsExactly("hub/* <- https://upstream.example (evicted after 30d unpulled)",
+                "ghcr/* <- https://b.example");
+        assertThat(rules(List.of(rule("hub", "https://a.example")), null).evicts()).isFalse();
+        assertThat(rules(List.of(), evicting(null, Duration.ofDays(7))).evictAfter(new RepositoryName("library/alpine")))
+                .hasValue(Duration.ofDays(7));
     }
 
     private static void assertRefused(List<ProxyProperties.Rule> list, ProxyProperties.Rule mirror, String message) {

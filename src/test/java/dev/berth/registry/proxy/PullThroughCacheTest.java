@@ -9,6 +9,7 @@ import dev.berth.support.Sha256;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -219,6 +220,50 @@ class PullThroughCacheTest {
         assertThat(Http.send("GET", mirror.uri("/v2/library/mirrored/blobs/" + Sha256.digest(image.layers().get(0))), null)
                 .body()).isEqualTo(image.layers().get(0));
         assertThat(Http.sendText("POST", mirror.uri("/v2/anything/blobs/uploads/"), null).statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void garbageCollectionEvictsWhatWasNotPulledAndAPullBringsItBack() {
+        BerthServer upstream = BerthServer.startOnFilesystem(own.resolve("upstream"));
+        started.add(upstream);
+        UpstreamImages.Image kept = UpstreamImages.push(upstream, "library/kept", "v1", UpstreamImages.image(50_000));
+        UpstreamImages.Image idle = UpstreamImages.push(upstream, "library/idle", "v1", UpstreamImages.image(60_000));
+        MovableClock clock = new MovableClock();
+        // The filesystem dates what it writes by the real time, which the cache's clock must not lag behind.
+        Duration behind = Duration.between(clock.instant(), Instant.now());
+        clock.advance(behind.isNegative() ? Duration.ZERO : behind.plusMinutes(1));
+        BerthServer cache = BerthServer.startOnFilesystem(own.resolve("cache"), clock,
+                "--berth.proxy.rules[0].prefix=hub", "--berth.proxy.rules[0].upstream=http://" + upstream.hostAndPort(),
+                "--berth.proxy.rules[0].evict-after=2d", "--berth.gc.settle=0s");
+        started.add(cache);
+        for (UpstreamImages.Image image : List.of(kept, idle)) {
+            String repository = image == kept ? "hub/library/kept" : "hub/library/idle";
+            assertThat(digestOf(cache, repository, "v1")).isEqualTo(image.digest());
+            for (byte[] blob : image.blobs()) {
+                assertThat(Http.send("GET", cache.uri("/v2/" + repository + "/blobs/" + Sha256.digest(blob)), null)
+                        .body()).isEqualTo(blob);
+            }
+        }
+        clock.advance(Duration.ofDays(2));
+        assertThat(digestOf(cache, "hub/library/kept", "v1")).isEqualTo(kept.digest());
+        clock.advance(Duration.ofHours(2)); // idle: unpulled for 2 days and 2 hours
+
+        HttpResponse<String> run = Http.sendText("POST", cache.managementUri("/actuator/garbagecollect"), null);
+        assertThat(run.statusCode()).isEqualTo(200);
+        assertThat(run.body()).contains("\"tagsDeleted\":1", "\"manifestsDeleted\":1", "\"deleted\":3",
+                "evicted: not pulled for 2d", "hub/library/idle").doesNotContain("hub/library/kept\",\"tag");
+        Path cached = own.resolve("cache/docker/registry/v2");
+        for (byte[] blob : idle.blobs()) {
+            assertThat(cached.resolve("blobs/sha256/" + Sha256.hex(blob).substring(0, 2) + "/" + Sha256.hex(blob)))
+                    .as("collected in the same run").doesNotExist();
+        }
+        assertThat(cached.resolve("repositories/hub/library/kept/_manifests/tags/v1/current/link")).exists();
+        assertThat(metric(cache, "berth_gc_tags_deleted_total")).isEqualTo(1);
+        assertThat(metric(cache, "berth_gc_manifests_deleted_total")).isEqualTo(1);
+
+        assertThat(digestOf(cache, "hub/library/idle", "v1")).as("fetched again").isEqualTo(idle.digest());
+        assertThat(Http.send("GET", cache.uri("/v2/hub/library/idle/blobs/" + Sha256.digest(idle.layers().get(0))),
+                null).body()).isEqualTo(idle.layers().get(0));
     }
 
     private static String digestOf(BerthServer cache, String repository, String tag) {

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two replicas over one store, each asked for the same missing blob at the same moment: the upstream is
- * asked once, and both clients get the blob whole.
+ * Three replicas over one store, each asked for the same missing blob at the same moment: the upstream is
+ * asked once, and every client gets the blob whole.
  */
 @Timeout(120)
 class SharedFetchTest {
@@ -27,25 +29,29 @@ class SharedFetchTest {
     Path work;
 
     @Test
-    void twoReplicasAskedForOneMissingBlobFetchItOnce() throws IOException {
+    void threeReplicasAskedForOneMissingBlobFetchItOnce() throws IOException {
         byte[] blob = randomBytes(2_000_000);
         String digest = Sha256.digest(blob);
         try (FakeUpstream upstream = new FakeUpstream();
                 BerthServer first = replica(upstream);
-                BerthServer second = replica(upstream)) {
+                BerthServer second = replica(upstream);
+                BerthServer third = replica(upstream)) {
             upstream.answer("/v2/shared/blobs/" + digest, FakeUpstream.Answer.slow(blob, 1500));
 
             long start = System.nanoTime();
-            CompletableFuture<HttpResponse<byte[]>> fromFirst = Http.client().sendAsync(Http.request("GET",
-                    first.uri("/v2/fake/shared/blobs/" + digest), null).build(), HttpResponse.BodyHandlers.ofByteArray())
-                    .whenComplete((answer, failure) -> took("first replica", start));
-            CompletableFuture<HttpResponse<byte[]>> fromSecond = Http.client().sendAsync(Http.request("GET",
-                    second.uri("/v2/fake/shared/blobs/" + digest), null).build(), HttpResponse.BodyHandlers.ofByteArray())
-                    .whenComplete((answer, failure) -> took("second replica", start));
+            List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+            String[] names = {"first replica", "second replica", "third replica"};
+            BerthServer[] replicas = {first, second, third};
+            for (int i = 0; i < replicas.length; i++) {
+                String name = names[i];
+                answers.add(Http.client().sendAsync(Http.request("GET", replicas[i].uri("/v2/fake/shared/blobs/"
+                        + digest), null).build(), HttpResponse.BodyHandlers.ofByteArray())
+                        .whenComplete((answer, failure) -> took(name, start)));
+            }
 
-            for (HttpResponse<byte[]> answer : new HttpResponse[] {fromFirst.join(), fromSecond.join()}) {
-                assertThat(answer.statusCode()).isEqualTo(200);
-                assertThat(answer.body()).isEqualTo(blob);
+            for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {
+                assertThat(answer.join().statusCode()).isEqualTo(200);
+                assertThat(answer.join().body()).isEqualTo(blob);
             }
             assertThat(upstream.gets.get("/v2/shared/blobs/" + digest)).as("GETs of the blob upstream").hasValue(1);
             try (Stream<Path> files = Files.walk(work.resolve("store/berth/proxy/fetching"))) {
