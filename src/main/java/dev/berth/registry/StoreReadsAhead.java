@@ -1,7 +1,6 @@
 package dev.berth.registry;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -45,24 +44,6 @@ public final class StoreReadsAhead implements AutoCloseable {
             return threads.submit(read);
         } catch (RejectedExecutionException busy) {
             return null;
-        }
-    }
-
-    /** The result of a read started ahead; its failure is thrown as if the caller had done the read. */
-    public static <T> T result(Future<T> read) {
-        try {
-            return read.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for a store read", e);
         }
     }
 

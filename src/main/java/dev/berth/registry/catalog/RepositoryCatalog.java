@@ -6,6 +6,7 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.StoreReadsAhead;
+import dev.berth.registry.StoreWork;
 import dev.berth.storage.StorageDriver;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -122,7 +123,7 @@ public class RepositoryCatalog {
         /** The children of {@code name}, read ahead or read now. */
         private Cursor childrenOf(String name) {
             Future<Cursor> read = readsAhead.remove(name);
-            return read == null ? new Cursor(name, null, true) : StoreReadsAhead.result(read);
+            return read == null ? new Cursor(name, null, true) : StoreWork.await(read);
         }
 
         /**

@@ -3,6 +3,7 @@ package dev.berth.registry.upload;
 import dev.berth.memory.BufferPool;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
+import dev.berth.registry.StoreWork;
 import dev.berth.registry.upload.digest.ResumableSha256;
 import dev.berth.storage.BufferedContent;
 import java.io.ByteArrayInputStream;
@@ -93,7 +94,7 @@ final class HashingPipe {
                 writer.cancel(true);
                 throw e;
             }
-            return new Result<>(await(writer), count);
+            return new Result<>(StoreWork.await(writer), count);
         }
     }
 
@@ -122,24 +123,6 @@ final class HashingPipe {
                     "the request body broke off after " + (before + filled) + " bytes: " + e.getMessage());
         }
         return filled;
-    }
-
-    private static <T> T await(Future<T> writer) {
-        try {
-            return writer.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            writer.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the store was writing", e);
-        }
     }
 
     private static void awaitQuietly(Future<?> writer) {
