@@ -1,5 +1,8 @@
 package dev.berth.registry;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /** A content digest such as {@code sha256:<64 hex>}; Berth stores and verifies SHA-256 only. */
@@ -16,6 +19,15 @@ public record Digest(String algorithm, String hex) {
 
     public static Digest sha256(String hex) {
         return new Digest("sha256", hex);
+    }
+
+    /** The digest of {@code content}, held whole (a manifest). */
+    public static Digest of(byte[] content) {
+        try {
+            return sha256(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Parses a digest from a request; anything else is DIGEST_INVALID, with a message saying why. */

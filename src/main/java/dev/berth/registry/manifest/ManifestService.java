@@ -15,9 +15,6 @@ import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -79,7 +76,7 @@ public class ManifestService {
             long declaredLength) {
         try (Documents.Held held = readBounded(body, declaredLength)) {
             byte[] content = held.content();
-            Digest digest = Digest.sha256(sha256Hex(content));
+            Digest digest = Digest.of(content);
             if (Digest.looksLikeDigest(reference)) {
                 Digest named = Digest.parse(reference);
                 if (!named.equals(digest)) {
@@ -128,7 +125,7 @@ public class ManifestService {
      * for. It is parsed all the same, so nothing malformed is stored.
      */
     public Digest storeFetched(RepositoryName repository, String tag, byte[] content, String contentType) {
-        Digest digest = Digest.sha256(sha256Hex(content));
+        Digest digest = Digest.of(content);
         ParsedManifest manifest = ParsedManifest.parse(content, contentType, json);
         rescue.rescueOrAwaitDeletion(digest);
         if (blobs.findStored(digest).isEmpty()) {
@@ -272,13 +269,5 @@ public class ManifestService {
 
     private static byte[] link(Digest digest) {
         return digest.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String sha256Hex(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -15,12 +15,9 @@ import dev.berth.registry.upload.UploadService;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -203,7 +200,7 @@ public class PullThroughCache {
             }
             byte[] content = held.content();
             events.upstreamBytes(content.length);
-            Digest digest = Digest.sha256(sha256Hex(content));
+            Digest digest = Digest.of(content);
             if (expected != null && !expected.equals(digest)) {
                 throw corrupted("manifest " + reference, digest);
             }
@@ -353,13 +350,5 @@ public class PullThroughCache {
             int semicolon = type.indexOf(';');
             return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
         }).filter(type -> !type.isEmpty()).orElse(null);
-    }
-
-    private static String sha256Hex(byte[] content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
