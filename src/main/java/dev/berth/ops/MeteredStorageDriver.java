@@ -108,6 +108,11 @@ final class MeteredStorageDriver implements StorageDriver {
     }
 
     @Override
+    public boolean publishPieces(String path, List<String> handles) {
+        return timed(StorageOperation.PUBLISH_PIECES, () -> delegate.publishPieces(path, handles));
+    }
+
+    @Override
     public Optional<URI> readUrl(String path, Duration lifetime) {
         return timed(StorageOperation.READ_URL, () -> delegate.readUrl(path, lifetime));
     }

@@ -14,6 +14,7 @@ enum StorageOperation {
     LIST,
     WRITE_PIECE,
     COMPOSE_PIECES,
+    PUBLISH_PIECES,
     READ_URL,
     DELETE;
 

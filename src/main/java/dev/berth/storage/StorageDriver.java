@@ -88,6 +88,14 @@ public interface StorageDriver {
      */
     void composePieces(String path, List<String> handles, String target);
 
+    /**
+     * Lets readers see the pieces written so far while more may follow: afterwards {@code read(path, offset)}
+     * yields the pieces {@code handles} name, joined in order, for offsets up to their total (what lies
+     * beyond is unspecified), and {@link #composePieces} still takes these and later pieces. Returns false,
+     * changing nothing, where this store cannot show these pieces so (they are not laid out end to end).
+     */
+    boolean publishPieces(String path, List<String> handles);
+
     /** Deletes the object or the whole folder at {@code path}; nothing happens when there is none. */
     void delete(String path);
 

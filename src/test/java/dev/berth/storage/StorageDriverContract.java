@@ -336,6 +336,34 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void publishedPiecesAreReadableWhileMoreFollow() throws IOException {
+        StorageDriver store = driver();
+        String data = path("growing/data");
+        byte[] one = bytes(2 * 1024 * 1024 + 3, 21);
+        byte[] two = bytes(70_000, 22);
+        byte[] three = bytes(1024 * 1024 + 1, 23);
+        Piece first = store.writePiece(data, new ByteArrayInputStream(one));
+        Piece second = store.writePiece(data, new ByteArrayInputStream(two));
+
+        assertThat(store.publishPieces(data, List.of(first.handle(), second.handle()))).isTrue();
+        byte[] joined = Arrays.copyOf(one, one.length + two.length);
+        System.arraycopy(two, 0, joined, one.length, two.length);
+        try (InputStream in = store.read(data, 0)) {
+            assertThat(in.readNBytes(joined.length)).isEqualTo(joined);
+        }
+        try (InputStream in = store.read(data, one.length - 5)) {
+            assertThat(in.readNBytes(5 + two.length)).isEqualTo(Arrays.copyOfRange(joined, one.length - 5,
+                    joined.length));
+        }
+
+        Piece third = store.writePiece(data, new ByteArrayInputStream(three));
+        store.composePieces(data, List.of(first.handle(), second.handle(), third.handle()), path("blob"));
+        byte[] whole = Arrays.copyOf(joined, joined.length + three.length);
+        System.arraycopy(three, 0, whole, joined.length, three.length);
+        assertThat(store.readAll(path("blob"))).isEqualTo(whole);
+    }
+
+    @Test
     void piecesWrittenAfterACompositionDoNotChangeItsObject() {
         StorageDriver store = driver();
         String data = path("late/data");

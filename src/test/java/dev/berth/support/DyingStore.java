@@ -148,6 +148,11 @@ public class DyingStore {
         }
 
         @Override
+        public boolean publishPieces(String path, List<String> handles) {
+            return call("publishPieces", path, () -> delegate.publishPieces(path, handles));
+        }
+
+        @Override
         public void delete(String path) {
             call("delete", path, () -> {
                 delegate.delete(path);

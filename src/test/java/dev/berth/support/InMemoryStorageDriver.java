@@ -144,6 +144,22 @@ public final class InMemoryStorageDriver implements StorageDriver {
         put(target, joined.toByteArray());
     }
 
+    /** Keeps the joined pieces as the object at {@code path}, as a store that commits a block list does. */
+    @Override
+    public boolean publishPieces(String path, List<String> handles) {
+        check(path);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (String handle : handles) {
+            byte[] piece = pieces.get(path + "\n" + handle);
+            if (piece == null) {
+                throw new ObjectNotFoundException(path + " piece " + handle);
+            }
+            joined.writeBytes(piece);
+        }
+        put(path, joined.toByteArray());
+        return true;
+    }
+
     @Override
     public void delete(String path) {
         check(path);

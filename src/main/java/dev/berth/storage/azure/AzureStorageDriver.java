@@ -253,6 +253,31 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
     public void composePieces(String path, List<String> handles, String target) {
         BlockBlobClient source = blob(path).getBlockBlobClient();
         StorePath.check(target); // before anything is committed
+        List<String> ids = blockIds(handles);
+        call("compose into", target, () -> {
+            // Committing the same list twice (two replicas completing one upload) gives the same blob.
+            source.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(ids), null, Context.NONE);
+            copier.copy(path, blob(path), blob(target).getBlockBlobClient());
+            return null;
+        });
+    }
+
+    /**
+     * Commits the pieces' blocks as the blob at {@code path}: readable from then on. Later pieces stage new
+     * blocks, and the final commit names these again (Azure finds them among the committed ones). Blocks
+     * staged but not named here would be discarded, which is why only the writer of every piece of a path
+     * may publish it.
+     */
+    @Override
+    public boolean publishPieces(String path, List<String> handles) {
+        BlockBlobClient blob = blob(path).getBlockBlobClient();
+        List<String> ids = blockIds(handles);
+        call("publish", path, () -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(ids), null,
+                Context.NONE));
+        return true;
+    }
+
+    private static List<String> blockIds(List<String> handles) {
         List<String> ids = new ArrayList<>();
         for (String handle : handles) {
             String[] parts = handle.split("\\.");
@@ -261,12 +286,7 @@ public final class AzureStorageDriver implements StorageDriver, AutoCloseable {
             }
             ids.addAll(BlockStager.blockIds(parts[0], Integer.parseInt(parts[1])));
         }
-        call("compose into", target, () -> {
-            // Committing the same list twice (two replicas completing one upload) gives the same blob.
-            source.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(ids), null, Context.NONE);
-            copier.copy(path, blob(path), blob(target).getBlockBlobClient());
-            return null;
-        });
+        return ids;
     }
 
     @Override
