@@ -6,6 +6,7 @@ import dev.berth.registry.blob.BlobInfo;
 import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.proxy.CachedRepository;
+import dev.berth.registry.proxy.CachedBlobs;
 import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,12 +38,15 @@ class BlobEndpoint {
     private final BufferPool buffers;
     private final RegistryNotifications notifications;
     private final PullThroughCache cache;
+    private final CachedBlobs cachedBlobs;
 
-    BlobEndpoint(BlobService blobs, BufferPool buffers, RegistryNotifications notifications, PullThroughCache cache) {
+    BlobEndpoint(BlobService blobs, BufferPool buffers, RegistryNotifications notifications, PullThroughCache cache,
+            CachedBlobs cachedBlobs) {
         this.blobs = blobs;
         this.buffers = buffers;
         this.notifications = notifications;
         this.cache = cache;
+        this.cachedBlobs = cachedBlobs;
     }
 
     void get(RegistryRoute route, HttpServletRequest request, HttpServletResponse response, boolean headOnly)
@@ -51,7 +55,7 @@ class BlobEndpoint {
         Optional<CachedRepository> cached = cache.find(route.name());
         BlobInfo blob;
         if (cached.isPresent()) {
-            PullThroughCache.BlobLookup found = cache.findBlob(cached.get(), digest, headOnly);
+            CachedBlobs.BlobLookup found = cachedBlobs.find(cached.get(), digest, headOnly);
             Optional<BlobInfo> local = found.local();
             if (local.isEmpty()) {
                 local = fromUpstream(cached.get(), digest, found.upstreamSize(), response, headOnly);
@@ -140,7 +144,7 @@ class BlobEndpoint {
             }
             return Optional.empty();
         }
-        return cache.fetchBlob(repository, digest, size -> {
+        return cachedBlobs.fetch(repository, digest, size -> {
             response.setStatus(HttpServletResponse.SC_OK);
             response.setHeader("Docker-Content-Digest", digest.toString());
             response.setHeader("ETag", "\"" + digest + "\"");

@@ -83,6 +83,14 @@ public final class StorePaths {
         return "berth/proxy/fetching/" + digest.algorithm() + "/" + digest.hex();
     }
 
+    /**
+     * Where the replica fetching a blob from an upstream writes it and how much of it other replicas may read
+     * already.
+     */
+    public static String proxyFetchProgress(Digest digest) {
+        return "berth/proxy/fetch-progress/" + digest.algorithm() + "/" + digest.hex();
+    }
+
     public static String blob(Digest digest) {
         return BLOBS + "/" + digest.algorithm() + "/" + digest.hex().substring(0, 2) + "/" + digest.hex();
     }

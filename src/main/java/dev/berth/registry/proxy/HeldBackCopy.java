@@ -3,7 +3,6 @@ package dev.berth.registry.proxy;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 
 /**
  * The upstream's blob on its way into the store, copied to the client as it is read, except its last byte:
@@ -14,15 +13,14 @@ import java.io.OutputStream;
  */
 final class HeldBackCopy extends FilterInputStream {
 
-    private final OutputStream client;
+    private final ClientStream client;
     private final Runnable progress;
+    private final byte[] held = new byte[1];
     private boolean holding;
-    private int held;
-    private boolean clientGone;
     private long count;
 
     /** @param progress called after each read (to renew the fetch's lease) */
-    HeldBackCopy(InputStream upstream, OutputStream client, Runnable progress) {
+    HeldBackCopy(InputStream upstream, ClientStream client, Runnable progress) {
         super(upstream);
         this.client = client;
         this.progress = progress;
@@ -41,14 +39,13 @@ final class HeldBackCopy extends FilterInputStream {
         if (n <= 0) {
             return n;
         }
-        count += n;
         if (holding) {
-            send(held, buffer, offset, n - 1);
-        } else {
-            send(-1, buffer, offset, n - 1);
+            client.write(count - 1, held, 0, 1);
         }
-        held = buffer[offset + n - 1] & 0xff;
+        client.write(count, buffer, offset, n - 1);
+        held[0] = buffer[offset + n - 1];
         holding = true;
+        count += n;
         progress.run();
         return n;
     }
@@ -66,31 +63,9 @@ final class HeldBackCopy extends FilterInputStream {
     /** Sends the byte held back and flushes: the store has the blob, verified. */
     void release() {
         if (holding) {
-            send(held, null, 0, 0);
+            client.write(count - 1, held, 0, 1);
             holding = false;
         }
-        if (!clientGone) {
-            try {
-                client.flush();
-            } catch (IOException e) {
-                clientGone = true;
-            }
-        }
-    }
-
-    private void send(int first, byte[] buffer, int offset, int length) {
-        if (clientGone) {
-            return;
-        }
-        try {
-            if (first >= 0) {
-                client.write(first);
-            }
-            if (length > 0) {
-                client.write(buffer, offset, length);
-            }
-        } catch (IOException e) {
-            clientGone = true;
-        }
+        client.flush();
     }
 }

@@ -5,16 +5,11 @@ import dev.berth.registry.Documents;
 import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
-import dev.berth.registry.blob.BlobInfo;
-import dev.berth.registry.blob.BlobService;
 import dev.berth.registry.manifest.ManifestProperties;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.StoredManifest;
 import dev.berth.registry.tag.TagService;
-import dev.berth.registry.upload.UploadService;
-import dev.berth.storage.StorageDriver;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,19 +17,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Serves the repositories {@link ProxyRules} caches: what the store has is served from it; what it lacks is
- * fetched from the upstream, verified against its digest and stored the way a push stores it (a regular
- * manifest, tag and blob of the repository, shared by every replica and collected like any other). A cached
- * tag is checked against the upstream with a {@code HEAD} once its time to live has passed, and served as it
- * is when the upstream cannot answer. Digests never expire.
+ * Serves the repositories {@link ProxyRules} caches, their manifests here and their blobs by {@link CachedBlobs}:
+ * what the store has is served from it; what it lacks is fetched from the upstream, verified against its
+ * digest and stored the way a push stores it (a regular manifest and tag of the repository, shared by every
+ * replica and collected like any other). A cached tag is checked against the upstream with a {@code HEAD}
+ * once its time to live has passed, and served as it is when the upstream cannot answer. Digests never expire.
  */
 @Service
 public class PullThroughCache {
@@ -43,15 +36,10 @@ public class PullThroughCache {
     /** A repository served stale is reported in the log at most this often. */
     private static final Duration WARN_INTERVAL = Duration.ofMinutes(1);
     private static final int MAX_WARNED = 10_000;
-    /** The longest a request waits for another replica's fetch of the same blob. */
-    static final Duration MAX_WAIT = Duration.ofMinutes(5);
-    private static final Duration WAIT_POLL = Duration.ofMillis(500);
 
     private final ProxyRules rules;
     private final ManifestService manifests;
     private final TagService tags;
-    private final BlobService blobs;
-    private final UploadService uploads;
     private final Documents documents;
     private final ManifestProperties manifestLimits;
     private final TagChecks checks;
@@ -59,22 +47,13 @@ public class PullThroughCache {
     private final ProxyEvents events;
     private final Clock clock;
     private final Map<RepositoryName, Instant> lastWarned = new ConcurrentHashMap<>();
-    private final StorageDriver store;
-    private final JsonMapper json;
-    /** Whose fetch lease is whose. */
-    private final String replicaId = UUID.randomUUID().toString();
 
-    PullThroughCache(ProxyRules rules, ManifestService manifests, TagService tags, BlobService blobs,
-            UploadService uploads, Documents documents, ManifestProperties manifestLimits, TagChecks checks,
-            PullRecords pulls, StorageDriver store, JsonMapper json, Optional<ProxyEvents> events,
+    PullThroughCache(ProxyRules rules, ManifestService manifests, TagService tags, Documents documents,
+            ManifestProperties manifestLimits, TagChecks checks, PullRecords pulls, Optional<ProxyEvents> events,
             Optional<Clock> clock) {
-        this.store = store;
-        this.json = json;
         this.rules = rules;
         this.manifests = manifests;
         this.tags = tags;
-        this.blobs = blobs;
-        this.uploads = uploads;
         this.documents = documents;
         this.manifestLimits = manifestLimits;
         this.checks = checks;
@@ -216,127 +195,9 @@ public class PullThroughCache {
         }
     }
 
-    /** What a blob request of a cached repository finds. */
-    public record BlobLookup(Optional<BlobInfo> local, long upstreamSize) {
-    }
-
-    /**
-     * The blob when the store has it for this repository (a blob another repository fetched is linked
-     * here once the upstream confirms this repository has it); otherwise, for a {@code HEAD}, its size
-     * upstream, from a {@code HEAD} there; for a {@code GET}, nothing yet: {@link #fetchBlob} streams it.
-     */
-    public BlobLookup findBlob(CachedRepository repository, Digest digest, boolean head) {
-        Optional<BlobInfo> linked = blobs.find(repository.name(), digest);
-        if (linked.isPresent()) {
-            events.hit(ProxyEvents.Kind.BLOB);
-            return new BlobLookup(linked, -1);
-        }
-        Optional<BlobInfo> stored = blobs.findStored(digest);
-        if (stored.isEmpty() && !head) {
-            return new BlobLookup(Optional.empty(), -1);
-        }
-        long size;
-        try (UpstreamRegistry.Answer answer = repository.upstream()
-                .fetch(repository.upstreamName(), "blobs", digest.toString(), true)
-                .orElseThrow(() -> unknownBlob(repository, digest))) {
-            size = answer.contentLength();
-        }
-        if (stored.isPresent()) {
-            blobs.link(repository.name(), digest);
-            events.hit(ProxyEvents.Kind.BLOB);
-            return new BlobLookup(stored, size);
-        }
-        return new BlobLookup(Optional.empty(), size);
-    }
-
-    /** Where a fetched blob goes to the client: opened once the upstream answered, with the blob's size. */
-    @FunctionalInterface
-    public interface BlobSink {
-        /** @param size the blob's size, or -1 when the upstream did not say */
-        OutputStream open(long size) throws IOException;
-    }
-
-    /**
-     * Streams the blob from the upstream to the client while it is written into the store through an ordinary
-     * upload of the repository: it is stored (and linked) only if its digest matches, and the client receives
-     * its last byte only then ({@link HeldBackCopy}). Memory stays bounded by the upload's buffers. One
-     * replica at a time fetches a blob ({@link FetchLease}): a request that finds another fetching it waits,
-     * at most {@link #MAX_WAIT}, for the blob to appear in the store, and returns it to be served from there
-     * (empty: the blob was streamed to the sink).
-     */
-    public Optional<BlobInfo> fetchBlob(CachedRepository repository, Digest digest, BlobSink sink)
-            throws IOException {
-        long deadline = System.nanoTime() + MAX_WAIT.toNanos();
-        boolean counted = false;
-        while (true) {
-            Optional<FetchLease> lease = FetchLease.tryAcquire(store, json, clock, replicaId, digest);
-            if (lease.isPresent()) {
-                try {
-                    if (blobs.findStored(digest).isPresent()) {
-                        // Stored by another replica between our look and our claim.
-                        return findBlob(repository, digest, true).local();
-                    }
-                    stream(repository, digest, sink, lease.get());
-                    return Optional.empty();
-                } finally {
-                    lease.get().release();
-                }
-            }
-            if (!counted) {
-                events.sharedFetchWaited();
-                counted = true;
-            }
-            if (blobs.findStored(digest).isPresent()) {
-                return findBlob(repository, digest, true).local();
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new UpstreamException(0, "another replica has been fetching " + digest + " for longer than "
-                        + MAX_WAIT.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(WAIT_POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new UpstreamException(0, "interrupted while waiting for another replica's fetch");
-            }
-        }
-    }
-
-    private void stream(CachedRepository repository, Digest digest, BlobSink sink, FetchLease lease)
-            throws IOException {
-        events.miss(ProxyEvents.Kind.BLOB);
-        UpstreamRegistry.Answer answer = repository.upstream()
-                .fetch(repository.upstreamName(), "blobs", digest.toString(), false)
-                .orElseThrow(() -> unknownBlob(repository, digest));
-        try (answer) {
-            long size = answer.contentLength();
-            HeldBackCopy copy = new HeldBackCopy(answer.body(), sink.open(size), lease::progress);
-            try {
-                uploads.uploadWhole(repository.name(), digest, copy, size);
-            } catch (RegistryException e) {
-                if (e instanceof UpstreamException || e.code() == ErrorCode.UNAVAILABLE
-                        || e.code() == ErrorCode.TOOMANYREQUESTS) {
-                    throw e;
-                }
-                // The upload refused what the upstream sent: cut off, too short or long, or another digest.
-                events.upstreamError(0);
-                throw new UpstreamException(0, "the upstream's blob " + digest + " of " + repository.upstreamName()
-                        + " was not stored: " + e.getMessage());
-            } finally {
-                events.upstreamBytes(copy.count());
-            }
-            copy.release();
-        }
-    }
-
     private static RegistryException unknownManifest(CachedRepository repository, String reference) {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not known in "
                 + repository.name() + " nor upstream", reference);
-    }
-
-    private static RegistryException unknownBlob(CachedRepository repository, Digest digest) {
-        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not known in "
-                + repository.name() + " nor upstream", digest.toString());
     }
 
     private UpstreamException corrupted(String what, Digest actual) {

@@ -6,10 +6,12 @@ import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.StorePaths;
 import dev.berth.registry.blob.BlobInfo;
+import dev.berth.storage.ObjectNotFoundException;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.VersionConflictException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Service;
 
@@ -83,9 +85,39 @@ public class UploadService {
         try {
             return complete(repository, upload.id(), digest, body, declaredLength);
         } catch (RuntimeException e) {
-            // Nobody else knows this upload's id: its folder can go at once.
-            store.delete(StorePaths.upload(repository, upload.id()));
+            discard(repository, upload.id()); // nobody else knows this upload's id
             throw e;
+        }
+    }
+
+    /**
+     * Deletes an upload and its data at once, without the record a cancel leaves: for an upload whose id
+     * only its own writer knows.
+     */
+    public void discard(RepositoryName repository, String id) {
+        store.delete(StorePaths.upload(repository, id));
+    }
+
+    /**
+     * Lets readers on any replica read the upload's data received so far ({@link #readReceived}) while more
+     * follows. Meant for an upload with one writer that sends its chunks one after another: the bytes
+     * readable, or -1 where the store cannot show them before the commit.
+     */
+    public long publishReceived(RepositoryName repository, String id) {
+        UploadState state = uploads.load(repository, id).state();
+        List<String> handles = state.parts().stream().map(UploadState.Part::handle).toList();
+        return store.publishPieces(StorePaths.uploadData(repository, id), handles) ? state.size() : -1;
+    }
+
+    /**
+     * The upload's data from {@code offset}, as far as {@link #publishReceived} said it is readable (what
+     * lies beyond is unspecified); empty once the upload is gone (committed, cancelled or discarded).
+     */
+    public Optional<InputStream> readReceived(RepositoryName repository, String id, long offset) {
+        try {
+            return Optional.of(store.read(StorePaths.uploadData(repository, id), offset));
+        } catch (ObjectNotFoundException e) {
+            return Optional.empty();
         }
     }
 

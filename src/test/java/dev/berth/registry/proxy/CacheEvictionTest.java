@@ -2,6 +2,7 @@ package dev.berth.registry.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.memory.BufferPool;
 import dev.berth.memory.MemoryBudget;
 import dev.berth.registry.Digest;
 import dev.berth.registry.Documents;
@@ -76,6 +77,7 @@ class CacheEvictionTest {
     final TagChecks checks = new TagChecks(store, Optional.of(clock));
     final PullRecords pulls = new PullRecords(store, rules, checks, Optional.of(clock));
     final PullThroughCache cache = cacheReplica();
+    final CachedBlobs cachedBlobs = cachedBlobs();
 
     @AfterEach
     void stop() {
@@ -191,9 +193,16 @@ class CacheEvictionTest {
 
     /** A replica's cache: its own memory of the records, over the shared store. */
     private PullThroughCache cacheReplica() {
-        return new PullThroughCache(rules, manifests, new TagService(store), blobs, uploadServices.uploads(),
-                documents, limits, checks, new PullRecords(store, rules, checks, Optional.of(clock)), store, JSON,
-                Optional.empty(), Optional.of(clock));
+        return new PullThroughCache(rules, manifests, new TagService(store), documents, limits, checks,
+                new PullRecords(store, rules, checks, Optional.of(clock)), Optional.empty(), Optional.of(clock));
+    }
+
+    private CachedBlobs cachedBlobs() {
+        FetchProgress progress = new FetchProgress(store, JSON);
+        return new CachedBlobs(blobs, new BlobFetcher(uploadServices.uploads(), progress, Optional.empty()),
+                new FetchFollower(uploadServices.uploads(), blobs, progress,
+                        new BufferPool(new MemoryBudget(4L << 20, Duration.ofSeconds(5)))),
+                store, JSON, Optional.empty(), Optional.of(clock));
     }
 
     private GarbageCollector collector(boolean dryRun) {
@@ -235,9 +244,9 @@ class CacheEvictionTest {
         for (byte[] blob : image.blobs()) {
             Digest digest = Digest.parse(Sha256.digest(blob));
             try {
-                if (cache.findBlob(cached, digest, false).local().isEmpty()) {
+                if (cachedBlobs.find(cached, digest, false).local().isEmpty()) {
                     ByteArrayOutputStream received = new ByteArrayOutputStream();
-                    cache.fetchBlob(cached, digest, size -> received);
+                    cachedBlobs.fetch(cached, digest, size -> received);
                     assertThat(received.toByteArray()).isEqualTo(blob);
                 }
             } catch (IOException e) {

@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,32 +25,45 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeUpstream implements AutoCloseable {
 
     /** What one path answers: a status, headers, and the bytes to send of a body of {@code length}. */
-    record Answer(int status, Map<String, String> headers, byte[] body, long length, long pauseMillis) {
+    record Answer(int status, Map<String, String> headers, byte[] body, long length, long pauseMillis, int gateAt) {
         static Answer of(byte[] body, String... headers) {
-            return new Answer(200, pairs(headers), body, body.length, 0);
+            return new Answer(200, pairs(headers), body, body.length, 0, -1);
         }
 
         /** Announces {@code length} bytes, sends {@code body} and hangs up. */
         static Answer cutOff(byte[] body, long length) {
-            return new Answer(200, Map.of(), body, length, 0);
+            return new Answer(200, Map.of(), body, length, 0, -1);
         }
 
         /** Announces {@code length} bytes, sends {@code body}, then goes silent for 20 s before hanging up. */
         static Answer stalled(byte[] body, long length) {
-            return new Answer(200, Map.of(), body, length, 20_000);
+            return new Answer(200, Map.of(), body, length, 20_000, -1);
+        }
+
+        /**
+         * Sends the first {@code at} bytes of {@code body}, then, while {@link #gate} is closed, waits for it
+         * to open before sending the rest; once it is open, the whole body at once.
+         */
+        static Answer gated(byte[] body, int at) {
+            return new Answer(200, Map.of(), body, body.length, 0, at);
         }
 
         /** Sends the first half of {@code body}, pauses {@code millis}, then sends the rest. */
         static Answer slow(byte[] body, long millis) {
-            return new Answer(200, Map.of(), body, body.length, millis);
+            return new Answer(200, Map.of(), body, body.length, millis, -1);
         }
     }
 
+    private final ExecutorService threads = Executors.newCachedThreadPool();
     private final HttpServer registry;
     private final HttpServer storage;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
     final List<String> storageAuthorizations = new CopyOnWriteArrayList<>();
     final List<String> tokenRequests = new CopyOnWriteArrayList<>();
+    /** Holds {@link Answer#gated} answers mid-body until the test opens it. */
+    final CountDownLatch gate = new CountDownLatch(1);
+    /** Opens when a gated answer has sent its first part and waits at the gate. */
+    final CountDownLatch atGate = new CountDownLatch(1);
     /** The GET requests each path received (registry and storage alike). */
     final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
 
@@ -100,6 +117,9 @@ final class FakeUpstream implements AutoCloseable {
                 send(exchange, answer);
             }
         });
+        // A thread per exchange: an answer held at the gate must not hold up the others.
+        registry.setExecutor(threads);
+        storage.setExecutor(threads);
         registry.start();
         storage.start();
     }
@@ -117,12 +137,22 @@ final class FakeUpstream implements AutoCloseable {
         answers.put("redirect:" + path, answer);
     }
 
-    private static void send(HttpExchange exchange, Answer answer) throws IOException {
+    private void send(HttpExchange exchange, Answer answer) throws IOException {
         answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.getResponseHeaders().set("Content-Length", Long.toString(answer.length()));
         exchange.sendResponseHeaders(answer.status(), head ? -1 : answer.length());
-        if (!head) {
+        if (!head && answer.gateAt() >= 0 && gate.getCount() > 0) {
+            exchange.getResponseBody().write(answer.body(), 0, answer.gateAt());
+            exchange.getResponseBody().flush();
+            atGate.countDown();
+            try {
+                gate.await(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseBody().write(answer.body(), answer.gateAt(), answer.body().length - answer.gateAt());
+        } else if (!head) {
             boolean slow = answer.pauseMillis() > 0 && answer.body().length == answer.length();
             int first = slow ? answer.body().length / 2 : answer.body().length;
             exchange.getResponseBody().write(answer.body(), 0, first);
@@ -152,7 +182,9 @@ final class FakeUpstream implements AutoCloseable {
 
     @Override
     public void close() {
+        gate.countDown();
         registry.stop(0);
         storage.stop(0);
+        threads.shutdownNow();
     }
 }
