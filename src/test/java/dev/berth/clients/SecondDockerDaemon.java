@@ -16,12 +16,17 @@ import java.util.stream.Stream;
 /**
  * A Docker daemon of a test's own, next to the main one (which serves the rest of the suite and Testcontainers
  * and must not be reconfigured): its own data and exec roots, socket, pid file and managed containerd, and a
- * {@code daemon.json} naming one registry mirror, as an operator writes it. No bridge and no iptables rules,
- * so it touches nothing of the host's network; the vfs storage driver, which works on any filesystem and
- * needs no mounts. It pulls images; it is not meant to run containers.
+ * {@code daemon.json} naming one registry mirror, as an operator writes it. A bridge of its own
+ * ({@link #BRIDGE}, made here and deleted on close) and no iptables rules: a dockerd without any bridge
+ * deletes the host's {@code docker0} as it starts, and the main daemon's containers lose their network. The
+ * vfs storage driver, which works on any filesystem and needs no mounts. It pulls images; it is not meant to
+ * run containers.
  */
 final class SecondDockerDaemon implements AutoCloseable {
 
+    /** The second daemon's bridge: never {@code docker0}, which belongs to the main daemon. */
+    static final String BRIDGE = "berthmirror0";
+    private static final String BRIDGE_ADDRESS = "172.31.250.1/24";
     private static final List<String> DOCKERD_LOCATIONS = List.of("/usr/sbin/dockerd", "/usr/bin/dockerd");
 
     private final Process process;
@@ -56,10 +61,12 @@ final class SecondDockerDaemon implements AutoCloseable {
         if (dockerd == null) {
             throw new AssertionError("dockerd is not installed; run scripts/install-test-deps (as root) first");
         }
+        boolean hostBridge = ip("link", "show", "docker0").exitCode() == 0;
         Path root;
         Process process;
         try {
             root = Files.createTempDirectory(Path.of("/tmp"), "berth-dockerd-");
+            createBridge();
             Path config = root.resolve("daemon.json");
             Files.writeString(config, "{\"registry-mirrors\": [\"" + registryMirror + "\"]}\n", StandardCharsets.UTF_8);
             process = new ProcessBuilder(dockerd.toString(),
@@ -69,7 +76,7 @@ final class SecondDockerDaemon implements AutoCloseable {
                     "--pidfile", root.resolve("docker.pid").toString(),
                     "--host", "unix://" + root.resolve("docker.sock"),
                     "--storage-driver", "vfs",
-                    "--bridge", "none",
+                    "--bridge", BRIDGE,
                     "--iptables=false",
                     "--ip6tables=false")
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -82,6 +89,9 @@ final class SecondDockerDaemon implements AutoCloseable {
         SecondDockerDaemon daemon = new SecondDockerDaemon(process, root);
         try {
             daemon.awaitAnswer(Duration.ofSeconds(30));
+            if (hostBridge && ip("link", "show", "docker0").exitCode() != 0) {
+                throw new AssertionError("starting a second dockerd removed the main daemon's docker0 bridge");
+            }
         } catch (RuntimeException | Error e) {
             daemon.close();
             throw e;
@@ -150,6 +160,25 @@ final class SecondDockerDaemon implements AutoCloseable {
         children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         unmountUnder(root);
         deleteTree(root);
+        ip("link", "del", BRIDGE);
+    }
+
+    /** The daemon's own bridge, made anew (one left by a killed run is replaced). */
+    private static void createBridge() {
+        ip("link", "del", BRIDGE);
+        for (String[] step : new String[][] {{"link", "add", BRIDGE, "type", "bridge"},
+                {"addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE}, {"link", "set", BRIDGE, "up"}}) {
+            Commands.Result result = ip(step);
+            if (result.exitCode() != 0) {
+                throw new AssertionError("cannot make the second daemon's bridge\n" + result.describe());
+            }
+        }
+    }
+
+    private static Commands.Result ip(String... args) {
+        List<String> command = new ArrayList<>(List.of("ip"));
+        command.addAll(List.of(args));
+        return Commands.exec(Duration.ofSeconds(10), Map.of(), command.toArray(String[]::new));
     }
 
     private static void unmountUnder(Path root) {
