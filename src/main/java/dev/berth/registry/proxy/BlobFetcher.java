@@ -36,9 +36,11 @@ class BlobFetcher {
         this.events = events.orElse(ProxyEvents.NONE);
     }
 
-    /** Fetches {@code digest}, stores it verified and streams it to {@code client} from where it stands. */
-    void fetch(CachedRepository repository, Digest digest, ClientStream client, FetchLease lease)
-            throws IOException {
+    /**
+     * Fetches {@code digest}, stores it verified and streams it to {@code client} from where it stands; the
+     * caller holds the blob's {@link FetchLease}.
+     */
+    void fetch(CachedRepository repository, Digest digest, ClientStream client) throws IOException {
         events.miss(ProxyEvents.Kind.BLOB);
         UpstreamRegistry.Answer answer = repository.upstream()
                 .fetch(repository.upstreamName(), "blobs", digest.toString(), false)
@@ -46,7 +48,7 @@ class BlobFetcher {
         try (answer) {
             long size = answer.contentLength();
             client.open(size);
-            HeldBackCopy copy = new HeldBackCopy(answer.body(), client, lease::progress);
+            HeldBackCopy copy = new HeldBackCopy(answer.body(), client);
             try {
                 store(repository, digest, copy, size);
             } catch (RegistryException e) {

@@ -14,16 +14,13 @@ import java.io.InputStream;
 final class HeldBackCopy extends FilterInputStream {
 
     private final ClientStream client;
-    private final Runnable progress;
     private final byte[] held = new byte[1];
     private boolean holding;
     private long count;
 
-    /** @param progress called after each read (to renew the fetch's lease) */
-    HeldBackCopy(InputStream upstream, ClientStream client, Runnable progress) {
+    HeldBackCopy(InputStream upstream, ClientStream client) {
         super(upstream);
         this.client = client;
-        this.progress = progress;
     }
 
     @Override
@@ -46,7 +43,6 @@ final class HeldBackCopy extends FilterInputStream {
         held[0] = buffer[offset + n - 1];
         holding = true;
         count += n;
-        progress.run();
         return n;
     }
 

@@ -82,6 +82,7 @@ class CacheEvictionTest {
     @AfterEach
     void stop() {
         upstream.close();
+        cachedBlobs.close();
         uploadServices.close();
     }
 
