@@ -32,7 +32,7 @@ class ProxyMetrics implements ProxyEvents {
         this.stale = Counter.builder("berth.proxy.stale.served")
                 .description("cached tags served without a check, because the upstream failed it").register(registry);
         this.waited = Counter.builder("berth.proxy.fetch.waits")
-                .description("blob requests that waited for another replica's fetch instead of fetching")
+                .description("blob requests that streamed another request's fetch instead of fetching")
                 .register(registry);
         for (Kind kind : Kind.values()) {
             hits(kind);

@@ -4,6 +4,7 @@ import static dev.berth.support.RandomBytes.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.cluster.BerthProcess;
+import dev.berth.support.Azurite;
 import dev.berth.support.BerthServer;
 import dev.berth.support.Http;
 import dev.berth.support.Sha256;
@@ -75,30 +76,48 @@ class SharedFetchTest {
 
     @Test
     void aSecondReplicaStreamsTheBlobWhileTheFirstStillFetchesIt() throws Exception {
-        byte[] blob = randomBytes(BLOB_SIZE);
-        String digest = Sha256.digest(blob);
         try (FakeUpstream upstream = new FakeUpstream();
                 BerthServer fetching = replica(upstream);
                 BerthServer following = replica(upstream)) {
-            upstream.answer("/v2/shared/blobs/" + digest, FakeUpstream.Answer.gated(blob, GATE_AT));
-            CompletableFuture<byte[]> first = readWhole(fetching.uri("/v2/fake/shared/blobs/" + digest));
-            assertThat(upstream.atGate.await(60, TimeUnit.SECONDS)).as("the upstream sent the first part").isTrue();
-
-            // The upstream holds back the rest of the blob until the gate opens, so whatever the second client
-            // receives now, it receives while the fetch runs.
-            InputStream second = streamed(following.uri("/v2/fake/shared/blobs/" + digest));
-            byte[] head = readWithin(second, PUBLISHED - 1);
-            assertThat(upstream.gate.getCount()).as("the gate is still closed").isEqualTo(1);
-            assertThat(head).isEqualTo(Arrays.copyOf(blob, PUBLISHED - 1));
-
-            upstream.gate.countDown();
-            assertThat(concat(head, readRestWithin(second))).isEqualTo(blob);
-            assertThat(first.get(60, TimeUnit.SECONDS)).isEqualTo(blob);
-            assertThat(upstream.gets.get("/v2/shared/blobs/" + digest)).as("GETs of the blob upstream").hasValue(1);
+            streamsWhileFetching(upstream, fetching, following);
             try (Stream<Path> files = Files.walk(work.resolve("store/berth/proxy"))) {
                 assertThat(files.filter(Files::isRegularFile)).as("leases and progress records left behind").isEmpty();
             }
         }
+    }
+
+    /** On Azure, where the fetch's staged blocks are committed as the upload's data after each chunk. */
+    @Test
+    void aSecondReplicaStreamsTheBlobWhileTheFirstStillFetchesItOnAzure() throws Exception {
+        String container = "shared-fetch";
+        try (FakeUpstream upstream = new FakeUpstream();
+                BerthServer fetching = azureReplica(upstream, container);
+                BerthServer following = azureReplica(upstream, container)) {
+            streamsWhileFetching(upstream, fetching, following);
+            assertThat(Azurite.blobNames(container, "berth/proxy/")).as("leases and progress records left behind")
+                    .isEmpty();
+        }
+    }
+
+    private void streamsWhileFetching(FakeUpstream upstream, BerthServer fetching, BerthServer following)
+            throws Exception {
+        byte[] blob = randomBytes(BLOB_SIZE);
+        String digest = Sha256.digest(blob);
+        upstream.answer("/v2/shared/blobs/" + digest, FakeUpstream.Answer.gated(blob, GATE_AT));
+        CompletableFuture<byte[]> first = readWhole(fetching.uri("/v2/fake/shared/blobs/" + digest));
+        assertThat(upstream.atGate.await(60, TimeUnit.SECONDS)).as("the upstream sent the first part").isTrue();
+
+        // The upstream holds back the rest of the blob until the gate opens, so whatever the second client
+        // receives now, it receives while the fetch runs.
+        InputStream second = streamed(following.uri("/v2/fake/shared/blobs/" + digest));
+        byte[] head = readWithin(second, PUBLISHED - 1);
+        assertThat(upstream.gate.getCount()).as("the gate is still closed").isEqualTo(1);
+        assertThat(head).isEqualTo(Arrays.copyOf(blob, PUBLISHED - 1));
+
+        upstream.gate.countDown();
+        assertThat(concat(head, readRestWithin(second))).isEqualTo(blob);
+        assertThat(first.get(60, TimeUnit.SECONDS)).isEqualTo(blob);
+        assertThat(upstream.gets.get("/v2/shared/blobs/" + digest)).as("GETs of the blob upstream").hasValue(1);
     }
 
     @Test
@@ -175,6 +194,12 @@ class SharedFetchTest {
     private static void took(String which, long start) {
         System.out.println("shared fetch: " + which + " answered whole after "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
+    }
+
+    private static BerthServer azureReplica(FakeUpstream upstream, String container) {
+        List<String> args = new ArrayList<>(List.of(Azurite.berthArgs(container)));
+        args.addAll(List.of("--berth.proxy.rules[0].prefix=fake", "--berth.proxy.rules[0].upstream=" + upstream.url()));
+        return BerthServer.start(args.toArray(String[]::new));
     }
 
     private BerthServer replica(FakeUpstream upstream) {
