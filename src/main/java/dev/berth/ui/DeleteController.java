@@ -7,6 +7,7 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.catalog.RepositoryCatalog;
 import dev.berth.registry.events.RegistryNotifications;
 import dev.berth.registry.manifest.ManifestService;
+import dev.berth.registry.proxy.PullThroughCache;
 import dev.berth.registry.tag.TagService;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Controller;
@@ -31,9 +32,11 @@ class DeleteController {
     private final TagService tags;
     private final UiSessions sessions;
     private final RegistryNotifications notifications;
+    private final PullThroughCache cache;
 
     DeleteController(RepositoryCatalog catalog, ManifestService manifests, TagService tags, UiSessions sessions,
-            RegistryNotifications notifications) {
+            RegistryNotifications notifications, PullThroughCache cache) {
+        this.cache = cache;
         this.catalog = catalog;
         this.manifests = manifests;
         this.tags = tags;
@@ -84,12 +87,14 @@ class DeleteController {
                 .queryParam("deleted", target).encode().build().toUriString();
     }
 
-    private static void requireDeleteRights(Viewer viewer, RepositoryName repository) {
+    /** The viewer's rights, and a repository that takes deletes: a cached one is read-only, as over the API. */
+    private void requireDeleteRights(Viewer viewer, RepositoryName repository) {
         if (!viewer.mayDelete(repository.value())) {
             throw new RegistryException(ErrorCode.DENIED, viewer.signedIn()
                     ? "you may not delete in " + repository.value()
                     : "sign in to delete in " + repository.value());
         }
+        cache.requireWritable(repository);
     }
 
     private static String reference(String value) {

@@ -5,6 +5,7 @@ import dev.berth.registry.RepositoryName;
 import dev.berth.registry.catalog.RepositoryCatalog;
 import dev.berth.registry.manifest.ReferrersPage;
 import dev.berth.registry.manifest.ReferrersService;
+import dev.berth.registry.proxy.PullThroughCache;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +33,11 @@ class ImageController {
     private final UiSessions sessions;
     private final UiProperties properties;
     private final JsonMapper json;
+    private final PullThroughCache cache;
 
     ImageController(RepositoryCatalog catalog, ImageReader images, ReferrersService referrers, UiSessions sessions,
-            UiProperties properties, JsonMapper json) {
+            UiProperties properties, JsonMapper json, PullThroughCache cache) {
+        this.cache = cache;
         this.catalog = catalog;
         this.images = images;
         this.referrers = referrers;
@@ -69,7 +72,7 @@ class ImageController {
         model.addAttribute("referrersNext", page.resumeAfter());
         model.addAttribute("docker", "docker pull " + reference);
         model.addAttribute("podman", "podman pull " + reference);
-        model.addAttribute("mayDelete", viewer.mayDelete(repository.value()));
+        model.addAttribute("mayDelete", viewer.mayDelete(repository.value()) && cache.find(repository).isEmpty());
         return "ui/image";
     }
 

@@ -5,6 +5,7 @@ import dev.berth.registry.Page;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.catalog.RepositoryCatalog;
+import dev.berth.registry.proxy.PullThroughCache;
 import dev.berth.registry.tag.TagService;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
@@ -31,9 +32,11 @@ class RepositoryController {
     private final ImageReader images;
     private final UiSessions sessions;
     private final UiProperties properties;
+    private final PullThroughCache cache;
 
     RepositoryController(RepositoryCatalog catalog, TagService tags, ImageReader images, UiSessions sessions,
-            UiProperties properties) {
+            UiProperties properties, PullThroughCache cache) {
+        this.cache = cache;
         this.catalog = catalog;
         this.tags = tags;
         this.images = images;
@@ -75,7 +78,7 @@ class RepositoryController {
         model.addAttribute("n", size);
         model.addAttribute("next", page.more() ? page.lastItem() : null);
         model.addAttribute("first", after == null || after.isEmpty());
-        model.addAttribute("mayDelete", viewer.mayDelete(repository.value()));
+        model.addAttribute("mayDelete", viewer.mayDelete(repository.value()) && cache.find(repository).isEmpty());
         model.addAttribute("deleted", UiRequests.text(deleted, "the deleted reference"));
         return "ui/repository";
     }

@@ -204,9 +204,16 @@ class PullThroughCacheTest {
             assertThat(answer.statusCode()).as("%s %s", answer.request().method(), answer.uri()).isEqualTo(405);
             assertThat(answer.body()).contains("\"code\":\"UNSUPPORTED\"").contains("read-only cache");
         }
+        // The web UI neither offers nor takes a delete there.
+        assertThat(Http.getText(cache.uri("/ui/repository?name=hub/library/readonly")).body()).contains("v1")
+                .doesNotContain("Delete tag");
+        HttpResponse<String> confirm = Http.getText(cache.uri("/ui/delete?name=hub/library/readonly&reference=v1"));
+        assertThat(confirm.statusCode()).isEqualTo(405);
+        assertThat(confirm.body()).contains("read-only cache");
         assertThat(digestOf(cache, "hub/library/readonly", "v1")).isEqualTo(image.digest());
-        // Outside the prefix the registry takes pushes as ever.
+        // Outside the prefix the registry takes pushes and deletes as ever.
         UpstreamImages.push(cache, "team/app", "v1", UpstreamImages.image(1000));
+        assertThat(Http.getText(cache.uri("/ui/repository?name=team/app")).body()).contains("Delete tag");
     }
 
     @Test
