@@ -26,9 +26,11 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class CachedBlobs implements AutoCloseable {
 
-    /** The longest a request waits for another replica's fetch to make progress. */
-    static final Duration MAX_STALL = Duration.ofMinutes(2);
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** The longest a request waits for another replica's fetch to make progress (8 MiB). */
+    static final Duration MAX_STALL = Duration.ofMinutes(5);
+    /** The first and the longest pause between two looks at another replica's fetch that had nothing new. */
+    private static final long FIRST_PAUSE_MILLIS = 100;
+    private static final long MAX_PAUSE_MILLIS = 1000;
 
     private final BlobService blobs;
     private final BlobFetcher fetcher;
@@ -106,9 +108,12 @@ public class CachedBlobs implements AutoCloseable {
         ClientStream client = new ClientStream(sink);
         boolean waited = false;
         long stalledSince = System.nanoTime();
+        long pause = FIRST_PAUSE_MILLIS;
+        FetchFollower.Step step = FetchFollower.Step.WAITING;
         while (true) {
-            Optional<FetchLease> lease = FetchLease.tryAcquire(store, json, clock, replicaId, digest,
-                    leaseRenewals);
+            // A fetch that just moved is alive: its lease need not be tried.
+            Optional<FetchLease> lease = step == FetchFollower.Step.MOVED ? Optional.empty()
+                    : FetchLease.tryAcquire(store, json, clock, replicaId, digest, leaseRenewals);
             if (lease.isPresent()) {
                 try {
                     if (blobs.findStored(digest).isEmpty()) {
@@ -126,7 +131,7 @@ public class CachedBlobs implements AutoCloseable {
                 events.sharedFetchWaited();
                 waited = true;
             }
-            FetchFollower.Step step = follower.step(digest, client);
+            step = follower.step(digest, client);
             switch (step) {
                 case STORED -> {
                     return find(repository, digest, true).local();
@@ -134,13 +139,17 @@ public class CachedBlobs implements AutoCloseable {
                 case DONE -> {
                     return Optional.empty();
                 }
-                case MOVED -> stalledSince = System.nanoTime();
+                case MOVED -> {
+                    stalledSince = System.nanoTime();
+                    pause = FIRST_PAUSE_MILLIS;
+                }
                 case WAITING -> {
                     if (System.nanoTime() - stalledSince > MAX_STALL.toNanos()) {
                         throw new UpstreamException(0, "another replica's fetch of " + digest
                                 + " made no progress for " + MAX_STALL.toSeconds() + " s");
                     }
-                    pause();
+                    pause(pause);
+                    pause = Math.min(MAX_PAUSE_MILLIS, pause * 2);
                 }
             }
             if (client.isGone()) {
@@ -154,9 +163,9 @@ public class CachedBlobs implements AutoCloseable {
         leaseRenewals.shutdownNow();
     }
 
-    private static void pause() {
+    private static void pause(long millis) {
         try {
-            Thread.sleep(POLL.toMillis());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UpstreamException(0, "interrupted while waiting for another replica's fetch");
