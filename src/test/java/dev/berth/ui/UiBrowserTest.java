@@ -147,12 +147,12 @@ class UiBrowserTest {
         open("/ui/");
         assertThat(texts(".repo")).containsExactly("shop/api", "shop/web", "shop/worker");
         browser.findElement(By.id("q")).sendKeys("we");
-        browser.findElement(By.cssSelector("form.search button")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.cssSelector("form.search button")));
         assertThat(texts(".repo")).containsExactly("shop/web");
         assertThat(texts("td.size")).singleElement().asString().as("the size the collection measured")
                 .matches("(?s)\\d+(\\.\\d)? (KiB|MiB)\\s+\\(as of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)");
         screenshot("repositories");
-        browser.findElement(By.linkText("shop/web")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.linkText("shop/web")));
 
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("shop/web");
         WebElement multi = browser.findElement(By.id("tag-multi"));
@@ -172,7 +172,7 @@ class UiBrowserTest {
                 .as("the command is selected for copying").isEqualTo("docker pull " + HOST + "/shop/web:1.0");
         screenshot("repository");
 
-        release.findElement(By.linkText("1.0")).click();
+        Navigation.clickThrough(browser, release.findElement(By.linkText("1.0")));
         assertThat(browser.findElement(By.tagName("h1")).getText()).contains(docker.digest());
         assertThat(texts(".artifact")).containsExactly("application/spdx+json");
         assertThat(fact("Entrypoint")).isEqualTo("[/app]");
@@ -190,19 +190,19 @@ class UiBrowserTest {
         assertThat(layers()).as("the two COPY layers docker pushed, in order, with their sizes").hasSize(2)
                 .isEqualTo(pushedLayers);
         screenshot("image");
-        browser.findElement(By.partialLinkText(sbom.digest())).click();
+        Navigation.clickThrough(browser, browser.findElement(By.partialLinkText(sbom.digest())));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("application/spdx+json")
                 .contains(docker.digest());
 
         open("/ui/repository?name=shop/web");
-        browser.findElement(By.linkText("multi")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.linkText("multi")));
         assertThat(browser.findElement(By.tagName("h1")).getText()).contains(index);
         assertThat(texts("td.platform")).containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
         screenshot("index");
-        browser.findElement(By.partialLinkText(arm64)).click();
+        Navigation.clickThrough(browser, browser.findElement(By.partialLinkText(arm64)));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains("linux/arm64").contains("[/app]");
         assertThat(texts(".artifact")).as("the signature attached to the arm64 image").containsExactly(SIGNATURE);
-        browser.findElement(By.partialLinkText(signature.digest())).click();
+        Navigation.clickThrough(browser, browser.findElement(By.partialLinkText(signature.digest())));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains(SIGNATURE).contains(arm64);
     }
 
@@ -249,7 +249,7 @@ class UiBrowserTest {
                 .body()).as("a cookie whose expiry was moved").doesNotContain("team/secret").contains("Sign in");
 
         open("/ui/repository?name=shop/web");
-        browser.findElement(By.id("tag-1.0")).findElement(By.partialLinkText("Delete")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.id("tag-1.0")).findElement(By.partialLinkText("Delete")));
         screenshot("delete");
         String token = browser.findElement(By.name("token")).getDomAttribute("value");
         String cookie = UiSessions.COOKIE + "=" + session.getValue();
@@ -261,7 +261,7 @@ class UiBrowserTest {
                 .as("a token for another tag").isEqualTo(403);
         assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/1.0")).statusCode()).isEqualTo(200);
 
-        browser.findElement(By.id("confirm-delete")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.id("confirm-delete")));
         assertThat(browser.findElement(By.cssSelector("[role=status]")).getText()).isEqualTo("Deleted 1.0.");
         assertThat(browser.findElements(By.id("tag-1.0"))).isEmpty();
         assertThat(Http.getText(berth.uri("/v2/shop/web/manifests/1.0")).statusCode()).isEqualTo(404);
@@ -286,7 +286,7 @@ class UiBrowserTest {
     private void signIn(String password) {
         browser.findElement(By.id("username")).sendKeys("alice");
         browser.findElement(By.id("password")).sendKeys(password);
-        browser.findElement(By.cssSelector("main form button")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.cssSelector("main form button")));
     }
 
     private static HttpResponse<String> postForm(String path, String form, String cookie, String... headers) {

@@ -83,7 +83,7 @@ class UiRightsBrowserTest {
         open("/ui/login");
         browser.findElement(By.id("username")).sendKeys("dev");
         browser.findElement(By.id("password")).sendKeys("dev-pw");
-        browser.findElement(By.cssSelector("main form button")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.cssSelector("main form button")));
         assertThat(browser.findElement(By.cssSelector(".who")).getText()).contains("dev");
 
         // Where dev may delete, the button is there: its absence below is the rights, not the page.
@@ -93,7 +93,7 @@ class UiRightsBrowserTest {
         open("/ui/repository?name=shop/web");
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("shop/web");
         assertThat(browser.findElements(By.partialLinkText("Delete"))).as("delete offered in shop/web").isEmpty();
-        browser.findElement(By.id("tag-1.0")).findElement(By.linkText("1.0")).click();
+        Navigation.clickThrough(browser, browser.findElement(By.id("tag-1.0")).findElement(By.linkText("1.0")));
         assertThat(browser.findElement(By.tagName("main")).getText()).contains(release.digest());
         assertThat(browser.findElements(By.partialLinkText("Delete"))).as("delete offered on the manifest").isEmpty();
 
