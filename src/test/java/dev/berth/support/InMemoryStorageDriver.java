@@ -133,6 +133,11 @@ public final class InMemoryStorageDriver implements StorageDriver {
     public void composePieces(String path, List<String> handles, String target) {
         check(path);
         check(target);
+        put(target, joined(path, handles));
+    }
+
+    /** The pieces of {@code path} that {@code handles} name, end to end. */
+    private byte[] joined(String path, List<String> handles) {
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
         for (String handle : handles) {
             byte[] piece = pieces.get(path + "\n" + handle);
@@ -141,22 +146,14 @@ public final class InMemoryStorageDriver implements StorageDriver {
             }
             joined.writeBytes(piece);
         }
-        put(target, joined.toByteArray());
+        return joined.toByteArray();
     }
 
     /** Keeps the joined pieces as the object at {@code path}, as a store that commits a block list does. */
     @Override
     public boolean publishPieces(String path, List<String> handles) {
         check(path);
-        ByteArrayOutputStream joined = new ByteArrayOutputStream();
-        for (String handle : handles) {
-            byte[] piece = pieces.get(path + "\n" + handle);
-            if (piece == null) {
-                throw new ObjectNotFoundException(path + " piece " + handle);
-            }
-            joined.writeBytes(piece);
-        }
-        put(path, joined.toByteArray());
+        put(path, joined(path, handles));
         return true;
     }
 

@@ -5,7 +5,6 @@ import dev.berth.registry.ErrorCode;
 import dev.berth.registry.RegistryException;
 import dev.berth.registry.RepositoryName;
 import dev.berth.registry.upload.UploadService;
-import dev.berth.registry.upload.UploadStatus;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,13 +75,13 @@ class BlobFetcher {
             boolean shared = true;
             while (true) {
                 Chunk chunk = new Chunk(copy);
-                UploadStatus status = uploads.append(name, id, chunk, null, -1);
+                uploads.append(name, id, chunk, null, -1);
                 if (chunk.remaining > 0) {
                     break; // the body ended: this last chunk is seen by others only as the verified blob
                 }
                 if (shared) {
                     long readable = uploads.publishReceived(name, id);
-                    shared = readable == status.size();
+                    shared = readable >= 0;
                     if (shared) {
                         progress.record(digest, new FetchProgress.Entry(name.toString(), id, size, readable));
                     }
